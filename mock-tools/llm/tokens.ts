@@ -1,0 +1,32 @@
+import { Tiktoken } from "js-tiktoken/lite";
+import o200k_base from "js-tiktoken/ranks/o200k_base";
+import type { ChatRequest } from "./request.ts";
+
+/** Like OpenAI's accounting: each message costs a few tokens of framing, and so does priming the reply. */
+const TOKENS_PER_MESSAGE = 3;
+const REPLY_PRIMING_TOKENS = 3;
+
+let encoder: Tiktoken | undefined;
+
+/** Tokens in `text` under o200k_base. The ranks are large, so the encoder is built on first use. */
+export function countTokens(text: string): number {
+  if (!text) return 0;
+  encoder ??= new Tiktoken(o200k_base);
+  // Special-token text such as "<|endoftext|>" is counted as ordinary text rather than rejected.
+  return encoder.encode(text, [], []).length;
+}
+
+/** Tokens the request's messages, tool definitions and response schema put in front of the model. */
+export function countPromptTokens(request: ChatRequest): number {
+  let tokens = REPLY_PRIMING_TOKENS;
+  for (const message of request.messages) {
+    tokens += TOKENS_PER_MESSAGE + countTokens(message.content ?? "") + countTokens(message.name ?? "");
+    for (const call of message.tool_calls ?? []) {
+      tokens += countTokens(call.function.name) + countTokens(call.function.arguments);
+    }
+  }
+  if (request.tools?.length) tokens += countTokens(JSON.stringify(request.tools));
+  const format = request.response_format;
+  if (format?.type === "json_schema") tokens += countTokens(JSON.stringify(format.json_schema));
+  return tokens;
+}

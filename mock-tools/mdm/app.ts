@@ -1,0 +1,78 @@
+import { trace } from "@opentelemetry/api";
+import { z } from "zod";
+import { createFaultInjector, withoutFields } from "../shared/faults.ts";
+import { createServiceApp, loopbackOnly, parseOr400, sendError } from "../shared/service.ts";
+import {
+  assetTagSchema,
+  employeeIdSchema,
+  mdmWorldSchema,
+  type Device,
+  type MdmWorld,
+} from "../shared/world.ts";
+import { requireBearer } from "./auth.ts";
+import { buildInventory } from "./inventory.ts";
+
+// Parsed as objects so a 400 names the offending field.
+const deviceParamsSchema = z.object({ asset: assetTagSchema });
+const ownerQuerySchema = z.object({ owner: employeeIdSchema });
+
+/**
+ * The device-management mock. It serves an inventory snapshot taken `sync_lag` ago, so a device
+ * record may be stale; every answer carries the snapshot's `as_of` time.
+ */
+export function createMdmApp(options: { world?: unknown; now?: () => Date } = {}) {
+  const now = options.now ?? (() => new Date());
+  let world: MdmWorld;
+  let inventory: Map<string, Device>;
+  const faults = createFaultInjector(() => world.faults);
+
+  function load(parsed: MdmWorld) {
+    world = parsed;
+    inventory = buildInventory(parsed.devices);
+    faults.reset();
+  }
+  const setWorld = (raw: unknown) => load(mdmWorldSchema.parse(raw ?? {}));
+  setWorld(options.world);
+
+  function snapshotTime(): string {
+    const asOf = new Date(now().getTime() - world.sync_lag).toISOString();
+    trace.getActiveSpan()?.setAttribute("mdm.snapshot.as_of", asOf);
+    return asOf;
+  }
+
+  const app = createServiceApp("mdm");
+
+  app.put("/admin/world", loopbackOnly, (req, res) => {
+    const parsed = parseOr400(mdmWorldSchema, req.body, res);
+    if (!parsed) return;
+    load(parsed);
+    res.status(204).end();
+  });
+  app.get("/admin/world", loopbackOnly, (_req, res) => {
+    res.json(world);
+  });
+  app.get("/admin/calls", loopbackOnly, (_req, res) => {
+    res.json({ calls: faults.calls });
+  });
+
+  app.use("/v1", requireBearer, faults.middleware);
+
+  app.get("/v1/devices/:asset", (req, res) => {
+    const params = parseOr400(deviceParamsSchema, req.params, res);
+    if (!params) return;
+    const device = inventory.get(params.asset);
+    if (!device) return sendError(res, 404, "device_not_found", { asset: params.asset });
+    res.json({ ...device, as_of: snapshotTime() });
+  });
+
+  app.get("/v1/devices", (req, res) => {
+    const query = parseOr400(ownerQuerySchema, req.query, res);
+    if (!query) return;
+    const owned = [...inventory.values()].filter((device) => device.owner === query.owner);
+    // A partial record is partial wherever it appears, not only at the top level.
+    const devices = owned.map((device) => withoutFields(device, world.faults.drop_fields));
+    res.json({ owner: query.owner, devices, as_of: snapshotTime() });
+  });
+
+  return { app, setWorld };
+}

@@ -1,0 +1,88 @@
+import type { Device } from "../shared/world.ts";
+
+/** The fleet every scenario starts from. People, serials and addresses are fictional (RFC 5737 IPs). */
+export const DEFAULT_DEVICES: readonly Device[] = [
+  {
+    asset: "LT-4821",
+    serial: "C02XK1JHJG5J",
+    owner: "E-10442",
+    owner_name: "Elena Ruiz",
+    owner_email: "elena.ruiz@example.com",
+    last_seen_ip: "203.0.113.24",
+    encrypted: true,
+    locked: false,
+    wiped: false,
+    model: "MacBook Pro 14",
+    os: "macOS 15.1",
+  },
+  {
+    asset: "PH-7782",
+    serial: "F4GZQ8XN2LMT",
+    owner: "E-10442",
+    owner_name: "Elena Ruiz",
+    owner_email: "elena.ruiz@example.com",
+    last_seen_ip: "203.0.113.57",
+    encrypted: true,
+    locked: false,
+    wiped: false,
+    model: "iPhone 15",
+    os: "iOS 18.1",
+  },
+  {
+    asset: "MBP-31007",
+    serial: "C02YL4MNMD6R",
+    owner: "E-20931",
+    owner_name: "Marcus Webb",
+    owner_email: "marcus.webb@example.com",
+    last_seen_ip: "198.51.100.17",
+    encrypted: true,
+    locked: false,
+    wiped: false,
+    model: "MacBook Pro 16",
+    os: "macOS 15.1",
+  },
+  {
+    asset: "TB-2209",
+    serial: "DMPXQ1L2KX4H",
+    owner: "E-20931",
+    owner_name: "Marcus Webb",
+    owner_email: "marcus.webb@example.com",
+    last_seen_ip: "198.51.100.42",
+    encrypted: true,
+    locked: false,
+    wiped: false,
+    model: "iPad Air 11",
+    os: "iPadOS 18.1",
+  },
+  {
+    asset: "LT-5530",
+    serial: "PF3KX9QZ",
+    owner: "E-30518",
+    owner_name: "Priya Natarajan",
+    owner_email: "priya.natarajan@example.com",
+    last_seen_ip: "192.0.2.88",
+    encrypted: false,
+    locked: false,
+    wiped: false,
+    model: "ThinkPad X1 Carbon Gen 11",
+    os: "Windows 11 23H2",
+  },
+  {
+    asset: "LT-6104",
+    serial: "7HQ2K93",
+    owner: "E-41277",
+    owner_name: "Sam Okafor",
+    owner_email: "sam.okafor@example.com",
+    last_seen_ip: "192.0.2.140",
+    encrypted: true,
+    locked: true,
+    wiped: false,
+    model: "Dell Latitude 7440",
+    os: "Ubuntu 24.04 LTS",
+  },
+];
+
+/** The default fleet with the world's records added, or replacing the default one with the same asset tag. */
+export function buildInventory(worldDevices: readonly Device[]): Map<string, Device> {
+  return new Map([...DEFAULT_DEVICES, ...worldDevices].map((device) => [device.asset, device]));
+}

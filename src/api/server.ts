@@ -1,0 +1,109 @@
+import express, { type Express } from "express";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { APIConnectionError, APIError } from "openai";
+import { propagation, ROOT_CONTEXT } from "@opentelemetry/api";
+import { z } from "zod";
+import { answerIncident, type Assistant } from "../agent/pipeline.ts";
+import { ModelOutputError } from "../agent/router.ts";
+import { recordFeedback, FEEDBACK_OUTCOMES } from "../feedback.ts";
+import type { TraceStore } from "../store/trace-store.ts";
+import { serveMetrics } from "../telemetry/handle.ts";
+import { traceView } from "../trace-view.ts";
+import { ApiError, errorHandler, notFound, parseInput } from "./errors.ts";
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+
+const askSchema = z.strictObject({
+  question: z.string().trim().min(1, { error: "question must not be empty" }).max(4_000),
+  analyst: z
+    .string()
+    .regex(/^[\w.@-]{1,64}$/, { error: "expected an analyst handle such as analyst-7" })
+    .optional(),
+  session_id: z.string().min(1).max(128).optional(),
+});
+
+const feedbackSchema = z.strictObject({
+  trace_id: z.string().regex(TRACE_ID, { error: "expected a 32-character lowercase hex trace id" }),
+  outcome: z.enum(FEEDBACK_OUTCOMES),
+  comment: z.string().max(2_000).optional(),
+});
+
+/** The assistant's HTTP API: ask, feedback, traces, health and metrics. */
+export function createApi(assistant: Assistant, store: TraceStore): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(express.json({ limit: "64kb" }));
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.get("/metrics", (req, res) => serveMetrics(req, res));
+
+  app.post("/v1/incidents/ask", async (req, res) => {
+    const body = parseInput(askSchema, req.body);
+    const callerContext = propagation.extract(ROOT_CONTEXT, req.headers);
+    try {
+      const result = await answerIncident(
+        assistant,
+        { question: body.question, analyst: body.analyst, sessionId: body.session_id },
+        callerContext,
+      );
+      res.json({
+        trace_id: result.traceId,
+        answer: result.answer,
+        route: result.route,
+        model: result.model,
+        latency_ms: Math.round(result.latencyMs),
+        cost_usd: result.costUsd,
+      });
+    } catch (error) {
+      throw upstreamError(error);
+    }
+  });
+
+  app.post("/v1/feedback", (req, res) => {
+    const body = parseInput(feedbackSchema, req.body);
+    if (!store.hasTrace(body.trace_id))
+      throw new ApiError(404, "trace_not_found", `no trace ${body.trace_id}`, "trace_id");
+    recordFeedback(store, { traceId: body.trace_id, outcome: body.outcome, comment: body.comment ?? null });
+    res.status(202).json({ trace_id: body.trace_id, outcome: body.outcome });
+  });
+
+  app.get("/v1/traces/:id", (req, res) => {
+    const traceId = req.params.id;
+    if (!TRACE_ID.test(traceId))
+      throw new ApiError(400, "invalid_request", "expected a 32-character lowercase hex trace id", "id");
+    const view = traceView(store, traceId);
+    if (!view) throw new ApiError(404, "trace_not_found", `no trace ${traceId}`, "id");
+    res.json(view);
+  });
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}
+
+/** A model or tool service that failed us is a 502/503 to our caller, never a bare 500. */
+function upstreamError(error: unknown): unknown {
+  if (error instanceof ModelOutputError) return new ApiError(502, "model_output_invalid", error.message);
+  if (error instanceof APIConnectionError)
+    return new ApiError(503, "model_unavailable", "the model server is unreachable");
+  if (error instanceof APIError)
+    return new ApiError(502, "model_error", `the model server answered ${error.status}`);
+  return error;
+}
+
+export async function listenApi(
+  app: Express,
+  port: number,
+  host: string,
+): Promise<{ server: Server; url: string }> {
+  const server = app.listen(port, host);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return { server, url: `http://${host}:${bound}` };
+}

@@ -1,0 +1,137 @@
+import { Command, InvalidArgumentError } from "commander";
+import pc from "picocolors";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { createAssistant, answerIncident } from "./agent/pipeline.ts";
+import { startServices, type RunningServices } from "./services.ts";
+import { createApi, listenApi } from "./api/server.ts";
+import { TraceStore } from "./store/trace-store.ts";
+import { waitForTrace } from "./store/wait-for-trace.ts";
+import { renderTree } from "./trace-tree.ts";
+import { flushTelemetry, shutdownTelemetry } from "./telemetry/handle.ts";
+
+/** Exit codes: 0 done, 1 an expectation failed, 2 bad input. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const traceIdArgument = (value: string) => {
+  if (!TRACE_ID.test(value)) throw new InvalidArgumentError("expected a 32-character lowercase hex trace id");
+  return value;
+};
+
+/** Starts the mock services, the API and viewer; returns what `start` and `serve` print. */
+async function serve(config: Config) {
+  const services = await startServices(config);
+  const store = new TraceStore(config.traceStore);
+  const assistant = createAssistant(config, services.urls);
+  const { server, url } = await listenApi(createApi(assistant, store), config.port, config.host);
+  process.once("exit", () => server.close());
+  return { services, url };
+}
+
+function printUrls(url: string, services: RunningServices) {
+  const line = (label: string, value: string) => console.log(`  ${label.padEnd(14)} ${value}`);
+  console.log(pc.bold("Incident assistant is running"));
+  line("API", `${url}/v1/incidents/ask`);
+  line("Traces", `${url}/v1/traces/<trace_id>`);
+  line("Metrics", `${url}/metrics`);
+  line("Model", services.urls.llm);
+  line("MDM", services.urls.mdm);
+  line("Sessions", services.urls.sessions);
+  console.log(`\nTry it:\n  curl -s ${url}/v1/incidents/ask -H 'content-type: application/json' \\`);
+  console.log(
+    `    -d '{"question":"Elena Ruiz (E-10442) reports laptop LT-4821 stolen at the airport. Is it encrypted, and are her sessions revoked?"}'`,
+  );
+  console.log(`  npm run cli -- trace show <trace_id>\n\nCtrl-C stops everything.`);
+}
+
+const program = new Command()
+  .name("incident-assistant")
+  .description("A security-incident assistant whose every answer can be explained from its trace.");
+
+program
+  .command("start")
+  .description("start the model, mock services and API, and print where to look")
+  .action(async () => {
+    const config = loadConfig();
+    const { services, url } = await serve(config);
+    printUrls(url, services);
+  });
+
+program
+  .command("serve")
+  .description("start the API (and the mock services and model it needs) on PORT")
+  .action(async () => {
+    const config = loadConfig();
+    const { url } = await serve(config);
+    console.log(`listening on ${url}`);
+  });
+
+program
+  .command("ask")
+  .description("answer one question end to end and print the answer and its trace")
+  .argument("<question>", "the analyst's question")
+  .option("--analyst <handle>", "who is asking")
+  .option("--json", "print the answer as JSON")
+  .action(async (question: string, options: { analyst?: string; json?: boolean }) => {
+    const config = loadConfig();
+    const services = await startServices(config);
+    try {
+      const result = await answerIncident(createAssistant(config, services.urls), {
+        question,
+        analyst: options.analyst,
+      });
+      await flushTelemetry();
+      const store = new TraceStore(config.traceStore);
+      const spans = await waitForTrace(store, result.traceId, Object.values(services.started));
+      if (options.json) {
+        console.log(
+          JSON.stringify({
+            trace_id: result.traceId,
+            answer: result.answer,
+            route: result.route,
+            model: result.model,
+            cost_usd: result.costUsd,
+          }),
+        );
+        return;
+      }
+      console.log(`${pc.bold("Answer:")} ${result.answer.summary}\n`);
+      for (const line of renderTree(spans)) console.log(line);
+      console.log(`\ntrace ${result.traceId}`);
+    } finally {
+      await services.stop();
+    }
+  });
+
+const traceCommand = program.command("trace").description("read stored traces");
+traceCommand
+  .command("show")
+  .description("print a stored trace as a span tree with its key attributes")
+  .argument("<traceId>", "32 hex characters", traceIdArgument)
+  .action((traceId: string) => {
+    const store = new TraceStore(loadConfig().traceStore);
+    const spans = store.spansOf(traceId);
+    if (spans.length === 0) throw new UsageError(`no trace ${traceId} in ${store.path}`);
+    for (const line of renderTree(spans)) console.log(line);
+  });
+
+program.exitOverride((error) => {
+  process.exit(error.exitCode === 0 ? 0 : 2);
+});
+
+try {
+  await program.parseAsync(process.argv);
+  const serving = ["start", "serve"].includes(program.args[0] ?? "");
+  if (!serving) {
+    await shutdownTelemetry();
+    process.exit(0);
+  }
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof UsageError) {
+    console.error(pc.red(error.message));
+    process.exit(2);
+  }
+  throw error;
+}

@@ -1,0 +1,181 @@
+import { z } from "zod";
+
+/**
+ * The assistant's configuration: one table of settings, each with its environment variable,
+ * default and schema. `loadConfig` validates the whole table at start-up and names every bad variable.
+ * `.env.example` documents the same table (a test keeps the two in step).
+ */
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const optionalUrl = z.union([z.literal(""), z.url()]).transform((url) => url || undefined);
+
+export const ROUTING_POLICIES = ["quality-first", "cost-saver", "fast-only"] as const;
+export const SYNTHESIZER_PROMPTS = ["v1", "v2"] as const;
+
+/** `sim-large=3:15,sim-small=0.25:1.25`: USD per million input and output tokens, per model. */
+const modelPrices = z
+  .string()
+  .regex(/^([\w.:/-]+=\d+(\.\d+)?:\d+(\.\d+)?)(,[\w.:/-]+=\d+(\.\d+)?:\d+(\.\d+)?)*$/, {
+    error: "expected model=input:output pairs, e.g. sim-large=3:15,sim-small=0.25:1.25",
+  })
+  .transform((text) =>
+    Object.fromEntries(
+      text.split(",").map((pair) => {
+        const [model = "", prices = ""] = pair.split("=");
+        const [input = 0, output = 0] = prices.split(":").map(Number);
+        return [model, { inputPerMTok: input, outputPerMTok: output }];
+      }),
+    ),
+  );
+
+export const SETTINGS = {
+  host: {
+    env: "HOST",
+    default: "127.0.0.1",
+    schema: z.string().min(1),
+    doc: "Interface the API and viewer bind to.",
+  },
+  port: { env: "PORT", default: "3000", schema: port, doc: "Port of the API and trace viewer." },
+  traceStore: {
+    env: "TRACE_STORE",
+    default: ".data/traces.db",
+    schema: z.string().min(1),
+    doc: "SQLite trace store.",
+  },
+  assistantLlm: {
+    env: "ASSISTANT_LLM",
+    default: "sim",
+    schema: z.enum(["sim", "openai"]),
+    doc: "`sim` starts the simulated model; `openai` uses OPENAI_BASE_URL and the route models below.",
+  },
+  openaiBaseUrl: {
+    env: "OPENAI_BASE_URL",
+    default: "",
+    schema: optionalUrl,
+    doc: "OpenAI-compatible endpoint (…/v1). Empty with ASSISTANT_LLM=sim: the simulated model on a free port.",
+  },
+  openaiApiKey: {
+    env: "OPENAI_API_KEY",
+    default: "sim-local-key",
+    schema: z.string().min(1),
+    doc: "Bearer token sent to the model server, the simulated one included.",
+  },
+  routerModel: {
+    env: "ROUTER_MODEL",
+    default: "sim-small",
+    schema: z.string().min(1),
+    doc: "Model that classifies.",
+  },
+  strongModel: {
+    env: "STRONG_ROUTE_MODEL",
+    default: "sim-large",
+    schema: z.string().min(1),
+    doc: "Model of the `strong` route.",
+  },
+  fastModel: {
+    env: "FAST_ROUTE_MODEL",
+    default: "sim-small",
+    schema: z.string().min(1),
+    doc: "Model of the `fast` route.",
+  },
+  modelPrices: {
+    env: "MODEL_PRICES",
+    default: "sim-large=3:15,sim-small=0.25:1.25",
+    schema: modelPrices,
+    doc: "USD per million input:output tokens, per model; sets `llm.cost.*`.",
+  },
+  routingPolicy: {
+    env: "ROUTING_POLICY",
+    default: "cost-saver",
+    schema: z.enum(ROUTING_POLICIES),
+    doc: "quality-first | cost-saver | fast-only.",
+  },
+  synthesizerPrompt: {
+    env: "SYNTHESIZER_PROMPT",
+    default: "v2",
+    schema: z.enum(SYNTHESIZER_PROMPTS),
+    doc: "Version of the synthesizer prompt template.",
+  },
+  runbooksDir: {
+    env: "RUNBOOKS_DIR",
+    default: "runbooks",
+    schema: z.string().min(1),
+    doc: "Runbook corpus.",
+  },
+  runbookIndexAsOf: {
+    env: "RUNBOOK_INDEX_AS_OF",
+    default: "current",
+    schema: z.union([z.literal("current"), z.iso.date()]),
+    doc: "`current` or a date: the index holds the runbook versions in effect on that date.",
+  },
+  retrieverTopK: {
+    env: "RETRIEVER_TOP_K",
+    default: "4",
+    schema: positiveInt,
+    doc: "Documents per retrieval.",
+  },
+  mdmUrl: {
+    env: "MDM_URL",
+    default: "",
+    schema: optionalUrl,
+    doc: "MDM service. Empty: start the mock on a free port.",
+  },
+  sessionsUrl: {
+    env: "SESSIONS_URL",
+    default: "",
+    schema: optionalUrl,
+    doc: "Sessions service. Empty: start the mock on a free port.",
+  },
+  mdmApiToken: {
+    env: "MDM_API_TOKEN",
+    default: "dev-mdm-token",
+    schema: z.string().min(1),
+    doc: "MDM credential.",
+  },
+  sessionsApiToken: {
+    env: "SESSIONS_API_TOKEN",
+    default: "dev-sessions-token",
+    schema: z.string().min(1),
+    doc: "Sessions service credential (its scopes come from the world).",
+  },
+  toolTimeoutMs: {
+    env: "TOOL_TIMEOUT_MS",
+    default: "2000",
+    schema: positiveInt,
+    doc: "Timeout per tool HTTP attempt.",
+  },
+  toolMaxRetries: {
+    env: "TOOL_MAX_RETRIES",
+    default: "2",
+    schema: z.coerce.number().int().min(0).max(5),
+    doc: "Retries after a 5xx or timeout (never after a 4xx).",
+  },
+  logLevel: {
+    env: "LOG_LEVEL",
+    default: "info",
+    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+    doc: "pino log level.",
+  },
+} as const;
+
+type Settings = typeof SETTINGS;
+export type Config = { [K in keyof Settings]: z.output<Settings[K]["schema"]> };
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads every setting from `env`, falling back to its default; throws one error naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const config: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(SETTINGS)) {
+    const raw = env[setting.env] ?? setting.default;
+    const parsed = setting.schema.safeParse(raw);
+    if (parsed.success) config[key] = parsed.data;
+    else problems.push(`${setting.env}=${JSON.stringify(raw)}: ${parsed.error.issues[0]?.message}`);
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
+  return config as Config;
+}

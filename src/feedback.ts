@@ -1,0 +1,58 @@
+import { ROOT_CONTEXT, trace, TraceFlags, type SpanContext } from "@opentelemetry/api";
+import {
+  OpenInferenceSpanKind,
+  SemanticConventions as SC,
+} from "@arizeai/openinference-semantic-conventions";
+import type { FeedbackRecord, TraceStore } from "./store/trace-store.ts";
+import { tracer } from "./tracing.ts";
+import { ATTR } from "./semconv.ts";
+
+export const FEEDBACK_OUTCOMES = ["confirmed", "corrected", "escalated"] as const;
+
+/**
+ * Joins an analyst's verdict to the trace it is about: a stored HUMAN annotation on the root span,
+ * and a `feedback` span in the same trace, under the root and linked to it, however late it comes.
+ */
+export function recordFeedback(
+  store: TraceStore,
+  feedback: Omit<FeedbackRecord, "receivedAt">,
+  receivedAt = new Date(),
+) {
+  const root = store.rootOf(feedback.traceId);
+  if (!root) throw new Error(`no root span for trace ${feedback.traceId}`);
+  const rootContext: SpanContext = {
+    traceId: root.traceId,
+    spanId: root.spanId,
+    traceFlags: TraceFlags.SAMPLED,
+    isRemote: true,
+  };
+  const delayS = Math.max(0, Math.round((receivedAt.getTime() - Number(root.endNs / 1_000_000n)) / 1000));
+  tracer
+    .startSpan(
+      "feedback",
+      {
+        links: [{ context: rootContext, attributes: { "link.reason": "feedback_on" } }],
+        attributes: {
+          [SC.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.EVALUATOR,
+          [ATTR.feedbackOutcome]: feedback.outcome,
+          [ATTR.feedbackDelayS]: delayS,
+        },
+      },
+      trace.setSpanContext(ROOT_CONTEXT, rootContext),
+    )
+    .end();
+
+  store.addFeedback({ ...feedback, receivedAt: receivedAt.toISOString() });
+  store.upsertAnnotation({
+    traceId: feedback.traceId,
+    spanId: root.spanId,
+    name: "analyst_feedback",
+    annotatorKind: "HUMAN",
+    label: feedback.outcome,
+    score: feedback.outcome === "confirmed" ? 1 : 0,
+    explanation: feedback.comment,
+    identifier: "",
+    metadata: { delay_s: delayS },
+    createdAt: receivedAt.toISOString(),
+  });
+}

@@ -1,0 +1,232 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { MIGRATIONS } from "./migrations.ts";
+
+/** One stored span. Times are nanoseconds since the epoch (bigint: they exceed 2^53). */
+export interface SpanRecord {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  name: string;
+  service: string;
+  /** OpenTelemetry span kind: INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER. */
+  spanKind: string;
+  /** OpenInference span kind (`openinference.span.kind`), when the span has one. */
+  oiKind: string | null;
+  startNs: bigint;
+  endNs: bigint;
+  statusCode: "UNSET" | "OK" | "ERROR";
+  statusMessage: string | null;
+  attributes: Record<string, unknown>;
+  events: { name: string; timeNs: string; attributes: Record<string, unknown> }[];
+  links: { traceId: string; spanId: string; attributes: Record<string, unknown> }[];
+  resource: Record<string, unknown>;
+  scope: { name: string; version?: string | undefined } | null;
+}
+
+export interface AnnotationRecord {
+  traceId: string;
+  spanId: string | null;
+  name: string;
+  annotatorKind: "HUMAN" | "CODE" | "LLM";
+  label: string | null;
+  score: number | null;
+  explanation: string | null;
+  /** Upsert key: an annotation with the same span, name and identifier replaces the earlier one. */
+  identifier: string;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface FeedbackRecord {
+  traceId: string;
+  outcome: "confirmed" | "corrected" | "escalated";
+  comment: string | null;
+  receivedAt: string;
+}
+
+interface SpanRow {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  name: string;
+  service: string;
+  span_kind: string;
+  oi_kind: string | null;
+  start_ns: bigint;
+  end_ns: bigint;
+  status_code: SpanRecord["statusCode"];
+  status_message: string | null;
+  attributes: string;
+  events: string;
+  links: string;
+  resource: string;
+  scope: string | null;
+}
+
+/**
+ * The local trace backend: spans, annotations and feedback in one SQLite file (WAL, so the
+ * assistant and the mock services, each in its own process, can write to it side by side).
+ */
+export class TraceStore {
+  readonly db: Database.Database;
+  private readonly insertSpan: Database.Statement;
+  private readonly insertSpans: (spans: readonly SpanRecord[]) => void;
+
+  constructor(readonly path: string) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("busy_timeout = 5000");
+    this.db.pragma("synchronous = NORMAL");
+    this.migrate();
+    this.insertSpan = this.db.prepare(
+      `INSERT OR REPLACE INTO spans (trace_id, span_id, parent_span_id, name, service, span_kind, oi_kind,
+         start_ns, end_ns, status_code, status_message, attributes, events, links, resource, scope)
+       VALUES (@trace_id, @span_id, @parent_span_id, @name, @service, @span_kind, @oi_kind,
+         @start_ns, @end_ns, @status_code, @status_message, @attributes, @events, @links, @resource, @scope)`,
+    );
+    this.insertSpans = this.db.transaction((spans: readonly SpanRecord[]) => {
+      for (const span of spans) this.insertSpan.run(toRow(span));
+    });
+  }
+
+  private migrate() {
+    const current = this.db.pragma("user_version", { simple: true }) as number;
+    this.db.transaction(() => {
+      for (const [index, sql] of MIGRATIONS.entries()) {
+        if (index < current) continue;
+        this.db.exec(sql);
+        this.db.pragma(`user_version = ${index + 1}`);
+      }
+    })();
+  }
+
+  addSpans(spans: readonly SpanRecord[]) {
+    if (spans.length > 0) this.insertSpans(spans);
+  }
+
+  spansOf(traceId: string): SpanRecord[] {
+    const rows = this.db
+      .prepare("SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id")
+      .safeIntegers(true)
+      .all(traceId) as SpanRow[];
+    return rows.map(fromRow);
+  }
+
+  /**
+   * The earliest span whose parent is not in the store: the trace's root, even when the trace
+   * continued a caller's traceparent. Undefined while no span of the trace has arrived.
+   */
+  rootOf(traceId: string): SpanRecord | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT * FROM spans AS child WHERE trace_id = ? AND (parent_span_id IS NULL OR NOT EXISTS
+           (SELECT 1 FROM spans AS parent WHERE parent.trace_id = child.trace_id AND parent.span_id = child.parent_span_id))
+         ORDER BY start_ns LIMIT 1`,
+      )
+      .safeIntegers(true)
+      .get(traceId) as SpanRow | undefined;
+    return row && fromRow(row);
+  }
+
+  hasTrace(traceId: string): boolean {
+    return this.db.prepare("SELECT 1 FROM spans WHERE trace_id = ? LIMIT 1").get(traceId) !== undefined;
+  }
+
+  /** Most recent traces first: the root span of each. */
+  recentRoots(limit = 20): SpanRecord[] {
+    const rows = this.db
+      .prepare("SELECT * FROM spans WHERE parent_span_id IS NULL ORDER BY start_ns DESC LIMIT ?")
+      .safeIntegers(true)
+      .all(limit) as SpanRow[];
+    return rows.map(fromRow);
+  }
+
+  upsertAnnotation(annotation: AnnotationRecord) {
+    this.db
+      .prepare(
+        `INSERT INTO annotations (trace_id, span_id, name, annotator_kind, label, score, explanation, identifier, metadata, created_at)
+         VALUES (@traceId, @spanId, @name, @annotatorKind, @label, @score, @explanation, @identifier, @metadata, @createdAt)
+         ON CONFLICT (trace_id, span_key, name, identifier) DO UPDATE SET
+           annotator_kind = excluded.annotator_kind, label = excluded.label, score = excluded.score,
+           explanation = excluded.explanation, metadata = excluded.metadata, created_at = excluded.created_at`,
+      )
+      .run({ ...annotation, metadata: JSON.stringify(annotation.metadata) });
+  }
+
+  annotationsOf(traceId: string): AnnotationRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT trace_id AS traceId, span_id AS spanId, name, annotator_kind AS annotatorKind, label, score,
+                explanation, identifier, metadata, created_at AS createdAt
+         FROM annotations WHERE trace_id = ? ORDER BY id`,
+      )
+      .all(traceId) as (AnnotationRecord & { metadata: string })[];
+    return rows.map((row) => ({ ...row, metadata: JSON.parse(row.metadata) as Record<string, unknown> }));
+  }
+
+  addFeedback(feedback: FeedbackRecord) {
+    this.db
+      .prepare(
+        "INSERT INTO feedback (trace_id, outcome, comment, received_at) VALUES (@traceId, @outcome, @comment, @receivedAt)",
+      )
+      .run(feedback);
+  }
+
+  feedbackOf(traceId: string): FeedbackRecord[] {
+    return this.db
+      .prepare(
+        `SELECT trace_id AS traceId, outcome, comment, received_at AS receivedAt
+         FROM feedback WHERE trace_id = ? ORDER BY id`,
+      )
+      .all(traceId) as FeedbackRecord[];
+  }
+
+  close() {
+    this.db.close();
+  }
+}
+
+function toRow(span: SpanRecord): SpanRow {
+  return {
+    trace_id: span.traceId,
+    span_id: span.spanId,
+    parent_span_id: span.parentSpanId,
+    name: span.name,
+    service: span.service,
+    span_kind: span.spanKind,
+    oi_kind: span.oiKind,
+    start_ns: span.startNs,
+    end_ns: span.endNs,
+    status_code: span.statusCode,
+    status_message: span.statusMessage,
+    attributes: JSON.stringify(span.attributes),
+    events: JSON.stringify(span.events),
+    links: JSON.stringify(span.links),
+    resource: JSON.stringify(span.resource),
+    scope: span.scope ? JSON.stringify(span.scope) : null,
+  };
+}
+
+function fromRow(row: SpanRow): SpanRecord {
+  return {
+    traceId: row.trace_id,
+    spanId: row.span_id,
+    parentSpanId: row.parent_span_id,
+    name: row.name,
+    service: row.service,
+    spanKind: row.span_kind,
+    oiKind: row.oi_kind,
+    startNs: BigInt(row.start_ns),
+    endNs: BigInt(row.end_ns),
+    statusCode: row.status_code,
+    statusMessage: row.status_message,
+    attributes: JSON.parse(row.attributes) as SpanRecord["attributes"],
+    events: JSON.parse(row.events) as SpanRecord["events"],
+    links: JSON.parse(row.links) as SpanRecord["links"],
+    resource: JSON.parse(row.resource) as SpanRecord["resource"],
+    scope: row.scope ? (JSON.parse(row.scope) as SpanRecord["scope"]) : null,
+  };
+}

@@ -1,0 +1,37 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { SpanRecord, TraceStore } from "./trace-store.ts";
+
+/**
+ * A trace is complete in the store when its root has arrived and every HTTP call to a service that
+ * exports to this store (`serviceUrls`) has that service's SERVER span beneath it: spans from
+ * other processes arrive on their own schedule.
+ */
+export function isTraceComplete(spans: readonly SpanRecord[], serviceUrls: readonly string[]): boolean {
+  const ids = new Set(spans.map((span) => span.spanId));
+  const hasRoot = spans.some((span) => !span.parentSpanId || !ids.has(span.parentSpanId));
+  if (!hasRoot) return false;
+  const parents = new Set(spans.map((span) => span.parentSpanId));
+  return spans
+    .filter((span) => span.spanKind === "CLIENT" && callsAny(span, serviceUrls))
+    .every((call) => parents.has(call.spanId));
+}
+
+function callsAny(span: SpanRecord, serviceUrls: readonly string[]) {
+  const url = span.attributes["url.full"];
+  return typeof url === "string" && serviceUrls.some((service) => url.startsWith(service));
+}
+
+export async function waitForTrace(
+  store: TraceStore,
+  traceId: string,
+  serviceUrls: readonly string[],
+  timeoutMs = 10_000,
+): Promise<SpanRecord[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const spans = store.spansOf(traceId);
+    if (isTraceComplete(spans, serviceUrls)) return spans;
+    if (Date.now() > deadline) throw new Error(`trace ${traceId} still incomplete after ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * OpenTelemetry for every process of the project (assistant, mock services, CLI). Load it before
+ * the app so `http` and `fetch` are patched before anything imports them:
+ *
+ *   node --import tsx --import ./src/telemetry/register.ts src/cli.ts
+ *
+ * Spans go to the local SQLite store (TRACE_STORE) and, when OTEL_EXPORTER_OTLP_ENDPOINT or
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set, to any OTLP backend (Phoenix, Jaeger, Langfuse, a Collector).
+ * Metrics are served in Prometheus format by the app's /metrics route. OTEL_SDK_DISABLED=true turns it all off.
+ */
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
+import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
+import { SETTINGS } from "../config.ts";
+import { SqliteSpanExporter } from "./sqlite-span-exporter.ts";
+import { installTelemetryHandle } from "./handle.ts";
+
+const env = process.env;
+env.OTEL_SERVICE_NAME ??= "incident-assistant";
+// Other processes (the replay runner) wait for spans to reach the store: keep batches short.
+env.OTEL_BSP_SCHEDULE_DELAY ??= "200";
+
+const traceStore = SETTINGS.traceStore.schema.parse(env.TRACE_STORE ?? SETTINGS.traceStore.default);
+const spanProcessors: SpanProcessor[] = [new BatchSpanProcessor(new SqliteSpanExporter(traceStore))];
+if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+  spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+}
+
+const prometheus = new PrometheusExporter({ preventServerStart: true });
+
+const sdk = new NodeSDK({
+  spanProcessors,
+  metricReaders: [prometheus],
+  logRecordProcessors: [],
+  instrumentations: [
+    // Incoming requests are not auto-traced: the assistant starts its AGENT root span from the
+    // caller's traceparent itself, and the mock services do the same in mock-tools/shared/service.ts.
+    new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
+    new UndiciInstrumentation(),
+  ],
+});
+sdk.start();
+
+installTelemetryHandle({
+  flush: async () => {
+    await Promise.all(spanProcessors.map((processor) => processor.forceFlush()));
+  },
+  shutdown: () => sdk.shutdown(),
+  serveMetrics: (request, response) => prometheus.getMetricsRequestHandler(request, response),
+});
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    void sdk.shutdown().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  });
+}

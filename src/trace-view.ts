@@ -1,0 +1,58 @@
+import { SemanticConventions as SC } from "@arizeai/openinference-semantic-conventions";
+import type { SpanRecord, TraceStore } from "./store/trace-store.ts";
+import { ATTR } from "./semconv.ts";
+
+const nsToIso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
+const durationMs = (span: SpanRecord) => Number(span.endNs - span.startNs) / 1e6;
+const sum = (spans: SpanRecord[], key: string) =>
+  spans.reduce(
+    (total, span) =>
+      total + (typeof span.attributes[key] === "number" ? (span.attributes[key] as number) : 0),
+    0,
+  );
+
+/** The JSON view of one stored trace served by `GET /v1/traces/:id`; undefined for an unknown trace. */
+export function traceView(store: TraceStore, traceId: string) {
+  const spans = store.spansOf(traceId);
+  const root = store.rootOf(traceId);
+  if (!root || spans.length === 0) return undefined;
+  const feedback = store.feedbackOf(traceId).at(-1);
+  const annotations = store.annotationsOf(traceId);
+  return {
+    trace_id: traceId,
+    summary: {
+      root: root.name,
+      start: nsToIso(root.startNs),
+      duration_ms: durationMs(root),
+      status: spans.some((span) => span.statusCode === "ERROR") ? "ERROR" : "OK",
+      services: [...new Set(spans.map((span) => span.service))],
+      span_count: spans.length,
+      category: root.attributes[ATTR.category] ?? null,
+      severity: root.attributes[ATTR.severity] ?? null,
+      route: root.attributes[ATTR.routeName] ?? null,
+      model: root.attributes[ATTR.routeModel] ?? null,
+      prompt_version: root.attributes[ATTR.synthesizerPromptVersion] ?? null,
+      tokens: sum(spans, SC.LLM_TOKEN_COUNT_TOTAL),
+      cost_usd: sum(spans, SC.LLM_COST_TOTAL),
+      feedback: feedback?.outcome ?? null,
+    },
+    spans: spans.map((span) => ({
+      span_id: span.spanId,
+      parent_span_id: span.parentSpanId,
+      name: span.name,
+      service: span.service,
+      kind: span.oiKind ?? span.spanKind,
+      span_kind: span.spanKind,
+      start: nsToIso(span.startNs),
+      end: nsToIso(span.endNs),
+      duration_ms: durationMs(span),
+      status: span.statusCode,
+      attributes: span.attributes,
+      events: span.events,
+      links: span.links,
+    })),
+    findings: annotations.filter((annotation) => annotation.annotatorKind === "CODE"),
+    annotations,
+    feedback: store.feedbackOf(traceId),
+  };
+}
