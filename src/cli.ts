@@ -8,6 +8,10 @@ import { TraceStore } from "./store/trace-store.ts";
 import { waitForTrace } from "./store/wait-for-trace.ts";
 import { renderTree } from "./trace-tree.ts";
 import { flushTelemetry, shutdownTelemetry } from "./telemetry/handle.ts";
+import { builtInScenarioFiles, loadScenario, ScenarioError, type Scenario } from "./scenarios/scenario.ts";
+import { replay } from "./scenarios/replay.ts";
+import { diagnosisLines, replayJson, replayReport } from "./scenarios/report.ts";
+import { diagnose } from "./diagnosis/index.ts";
 
 /** Exit codes: 0 done, 1 an expectation failed, 2 bad input. */
 export class UsageError extends Error {
@@ -56,6 +60,14 @@ program
   .action(async () => {
     const config = loadConfig();
     const { services, url } = await serve(config);
+    const store = new TraceStore(config.traceStore);
+    console.log(pc.dim("Replaying the built-in scenarios so there is something to look at..."));
+    for (const file of builtInScenarioFiles()) {
+      const result = await replay(loadScenario(file), config, services, store);
+      const mark = result.diagnosis.verdict === "supported" ? pc.green("supported  ") : pc.red("unsupported");
+      console.log(`  ${mark} ${result.scenario.padEnd(15)} ${url}/v1/traces/${result.traceId}`);
+    }
+    console.log();
     printUrls(url, services);
   });
 
@@ -105,6 +117,47 @@ program
     }
   });
 
+program
+  .command("replay")
+  .description("replay a scenario end to end, then diagnose its trace")
+  .argument("[scenario]", "a built-in scenario id or a path to a scenario YAML file")
+  .option("--all", "replay every built-in scenario")
+  .option("--json", "print one JSON object per scenario")
+  .action(async (idOrPath: string | undefined, options: { all?: boolean; json?: boolean }) => {
+    if (!idOrPath && !options.all) throw new UsageError("name a scenario, or pass --all");
+    const scenarios: Scenario[] = (options.all ? builtInScenarioFiles() : [idOrPath as string]).map(
+      loadScenario,
+    );
+    const config = loadConfig();
+    const services = await startServices(config);
+    const store = new TraceStore(config.traceStore);
+    let allPassed = true;
+    try {
+      for (const scenario of scenarios) {
+        const result = await replay(scenario, config, services, store);
+        allPassed &&= result.expectations.passed;
+        console.log(options.json ? JSON.stringify(replayJson(result)) : replayReport(result));
+      }
+    } finally {
+      await services.stop();
+    }
+    process.exitCode = allPassed ? 0 : 1;
+  });
+
+program
+  .command("diagnose")
+  .description("re-run the diagnosis on a stored trace")
+  .argument("<traceId>", "32 hex characters", traceIdArgument)
+  .option("--json", "print the diagnosis as JSON")
+  .action((traceId: string, options: { json?: boolean }) => {
+    const store = new TraceStore(loadConfig().traceStore);
+    const spans = store.spansOf(traceId);
+    if (spans.length === 0) throw new UsageError(`no trace ${traceId} in ${store.path}`);
+    const diagnosis = diagnose(spans);
+    if (options.json) console.log(JSON.stringify({ traceId, diagnosis }));
+    else console.log(diagnosisLines(spans, diagnosis).join("\n"));
+  });
+
 const traceCommand = program.command("trace").description("read stored traces");
 traceCommand
   .command("show")
@@ -126,10 +179,10 @@ try {
   const serving = ["start", "serve"].includes(program.args[0] ?? "");
   if (!serving) {
     await shutdownTelemetry();
-    process.exit(0);
+    process.exit(process.exitCode ?? 0);
   }
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof UsageError) {
+  if (error instanceof ConfigError || error instanceof UsageError || error instanceof ScenarioError) {
     console.error(pc.red(error.message));
     process.exit(2);
   }

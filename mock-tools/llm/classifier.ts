@@ -12,7 +12,7 @@ export interface Classification extends Entities {
   requested_actions: Action[];
 }
 
-const LOSS = /\b(?:stolen|lost|missing|theft|left behind|misplaced)\b/i;
+const LOSS = /\b(?:stole|stolen|lost|missing|theft|left behind|misplaced)\b/i;
 const DEVICE = /\b(?:laptops?|phones?|iphones?|devices?|tablets?|ipads?|macbooks?|notebooks?)\b/i;
 const COMPROMISE =
   /\b(?:compromised|account takeover|suspicious (?:log-?in|sign-?in|sign in)s?|impossible travel|mfa fatigue|(?:credentials?|passwords?) (?:were |was )?(?:leaked|stolen)|(?:leaked|stolen) (?:credentials?|passwords?)|hacked)\b/i;

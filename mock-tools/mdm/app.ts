@@ -9,7 +9,7 @@ import {
   type Device,
   type MdmWorld,
 } from "../shared/world.ts";
-import { requireBearer } from "./auth.ts";
+import { requireBearer } from "../shared/auth.ts";
 import { buildInventory } from "./inventory.ts";
 
 // Parsed as objects so a 400 names the offending field.

@@ -1,12 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { listen } from "../shared/service.ts";
+import { worldSectionFromFile } from "../shared/world.ts";
 import { createMdmApp } from "./app.ts";
 
-// WORLD_FILE holds the full world `{mdm, sessions, runbooks}`; this service takes its own section.
-const worldFile = process.env.WORLD_FILE;
-const world = worldFile
-  ? (JSON.parse(await readFile(worldFile, "utf8")) as { mdm?: unknown }).mdm
-  : undefined;
-
-const { app } = createMdmApp({ world });
+const { app } = createMdmApp({ world: await worldSectionFromFile("mdm") });
 await listen(app, "mdm", Number(process.env.PORT ?? 0));

@@ -4,7 +4,8 @@ import { createFaultInjector } from "../shared/faults.ts";
 import { createServiceApp, loopbackOnly, parseOr400 } from "../shared/service.ts";
 import { employeeIdSchema, sessionsWorldSchema, type SessionsWorld } from "../shared/world.ts";
 import { activeSessionsFor } from "./active-sessions.ts";
-import { hasScopeOr403, requireBearer } from "./auth.ts";
+import { requireBearer } from "../shared/auth.ts";
+import { hasScopeOr403 } from "./auth.ts";
 
 // Parsed as an object so a 400 names the field.
 const employeeParamsSchema = z.object({ employee_id: employeeIdSchema });

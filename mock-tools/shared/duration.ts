@@ -18,12 +18,12 @@ export const durationSchema = z
   })
   .transform((text) => parseDuration(text) as number);
 
-/** "26h", "5m", "45s": the coarsest unit that keeps the figure readable. */
+/** "26h", "1.5h", "5m", "45s": the coarsest unit that keeps the figure readable. */
 export function formatAge(ms: number): string {
   const seconds = Math.round(ms / 1000);
   if (seconds < 120) return `${seconds}s`;
   const minutes = Math.round(seconds / 60);
-  if (minutes < 120) return `${minutes}m`;
-  const hours = Math.round(minutes / 60);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.round((minutes / 60) * 10) / 10;
   return hours < 72 ? `${hours}h` : `${Math.round(hours / 24)}d`;
 }

@@ -55,11 +55,17 @@ const continueCallerTrace: RequestHandler = (req, res, next) => {
     },
     callerContext,
   );
-  res.once("finish", () => {
+  const endSpan = () => {
     const route: unknown = req.route?.path;
     if (typeof route === "string") {
       span.setAttribute("http.route", route);
       span.updateName(`${req.method} ${route}`);
+    }
+    if (!res.writableFinished) {
+      // The caller hung up (its timeout) before the answer went out: there is no status to report.
+      span.addEvent("client_disconnected");
+      span.end();
+      return;
     }
     span.setAttribute("http.response.status_code", res.statusCode);
     // Server spans mark only 5xx as errors: a 4xx is the caller's mistake (OTel HTTP semantic conventions).
@@ -68,7 +74,8 @@ const continueCallerTrace: RequestHandler = (req, res, next) => {
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
     span.end();
-  });
+  };
+  res.once("close", endSpan);
   context.with(trace.setSpan(callerContext, span), next);
 };
 

@@ -64,3 +64,11 @@ export const worldSchema = z.strictObject({
   runbooks: runbooksWorldSchema.prefault({}),
 });
 export type World = z.infer<typeof worldSchema>;
+
+/** The section of the world file named by `WORLD_FILE` (`{mdm, sessions, runbooks}`) that one service takes. */
+export async function worldSectionFromFile(section: keyof World): Promise<unknown> {
+  const file = process.env.WORLD_FILE;
+  if (!file) return undefined;
+  const { readFile } = await import("node:fs/promises");
+  return (JSON.parse(await readFile(file, "utf8")) as Partial<Record<keyof World, unknown>>)[section];
+}

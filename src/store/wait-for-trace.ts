@@ -2,14 +2,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { SpanRecord, TraceStore } from "./trace-store.ts";
 
 /**
- * A trace is complete in the store when its root has arrived and every HTTP call to a service that
- * exports to this store (`serviceUrls`) has that service's SERVER span beneath it: spans from
- * other processes arrive on their own schedule.
+ * An assistant trace is complete in the store when its AGENT span has arrived (it ends last in its
+ * process, so its local descendants are stored by then) and every HTTP call to a service that exports
+ * to this store (`serviceUrls`) has that service's SERVER span beneath it: spans from other processes
+ * arrive on their own schedule.
  */
 export function isTraceComplete(spans: readonly SpanRecord[], serviceUrls: readonly string[]): boolean {
-  const ids = new Set(spans.map((span) => span.spanId));
-  const hasRoot = spans.some((span) => !span.parentSpanId || !ids.has(span.parentSpanId));
-  if (!hasRoot) return false;
+  if (!spans.some((span) => span.oiKind === "AGENT")) return false;
   const parents = new Set(spans.map((span) => span.parentSpanId));
   return spans
     .filter((span) => span.spanKind === "CLIENT" && callsAny(span, serviceUrls))

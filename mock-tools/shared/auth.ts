@@ -1,5 +1,5 @@
 import type { RequestHandler } from "express";
-import { sendError } from "../shared/service.ts";
+import { sendError } from "./service.ts";
 
 /** Any non-empty bearer token stands for the assistant's service account; no token, no answer. */
 export const requireBearer: RequestHandler = (req, res, next) => {

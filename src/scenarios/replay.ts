@@ -1,0 +1,118 @@
+import { context } from "@opentelemetry/api";
+import { suppressTracing } from "@opentelemetry/core";
+import type { Config } from "../config.ts";
+import { createAssistant } from "../agent/pipeline.ts";
+import type { Answer } from "../agent/synthesizer.ts";
+import { createApi, listenApi } from "../api/server.ts";
+import { recordFeedback } from "../feedback.ts";
+import { diagnose, findingsToAnnotations, type Diagnosis } from "../diagnosis/index.ts";
+import type { RunningServices } from "../services.ts";
+import type { SpanRecord, TraceStore } from "../store/trace-store.ts";
+import { waitForTrace } from "../store/wait-for-trace.ts";
+import { flushTelemetry } from "../telemetry/handle.ts";
+import { checkExpectations, type ExpectationResult } from "./expectations.ts";
+import type { Scenario } from "./scenario.ts";
+
+export interface ReplayResult {
+  scenario: string;
+  traceId: string;
+  answer: Answer;
+  diagnosis: Diagnosis;
+  expectations: ExpectationResult;
+  spans: SpanRecord[];
+}
+
+/**
+ * Replays one scenario end to end: sets the world, asks through the real HTTP API with the
+ * scenario's configuration, waits for the whole trace, applies late feedback, then diagnoses.
+ * The assistant never learns that a scenario is running: only the world and its configuration change.
+ */
+export async function replay(
+  scenario: Scenario,
+  baseConfig: Config,
+  services: RunningServices,
+  store: TraceStore,
+): Promise<ReplayResult> {
+  await applyWorld(services, scenario);
+  const config: Config = {
+    ...baseConfig,
+    routingPolicy: scenario.config.routing_policy ?? baseConfig.routingPolicy,
+    synthesizerPrompt: scenario.config.synthesizer_prompt ?? baseConfig.synthesizerPrompt,
+    runbookIndexAsOf: scenario.world.runbooks.index_as_of,
+  };
+  const { server, url } = await listenApi(
+    createApi(createAssistant(config, services.urls), store),
+    0,
+    "127.0.0.1",
+  );
+  try {
+    const { trace_id: traceId, answer } = await ask(url, scenario.request);
+    await flushTelemetry();
+    const exporters = Object.values(services.started);
+    let spans = await waitForTrace(store, traceId, exporters);
+
+    if (scenario.feedback) {
+      const root = spans.find((span) => !span.parentSpanId) ?? spans[0];
+      const answeredAt = root ? Number(root.endNs / 1_000_000n) : Date.now();
+      recordFeedback(
+        store,
+        { traceId, outcome: scenario.feedback.outcome, comment: scenario.feedback.comment ?? null },
+        new Date(answeredAt + scenario.feedback.after),
+      );
+      await flushTelemetry();
+      spans = await waitForTrace(store, traceId, exporters);
+    }
+
+    const diagnosis = diagnose(spans);
+    for (const annotation of findingsToAnnotations(traceId, diagnosis.findings, new Date().toISOString())) {
+      store.upsertAnnotation(annotation);
+    }
+    return {
+      scenario: scenario.id,
+      traceId,
+      answer,
+      diagnosis,
+      expectations: checkExpectations(scenario.expect, diagnosis),
+      spans,
+    };
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** Each mock service takes its own section of the world; loading it also resets the service's state. */
+async function applyWorld(services: RunningServices, scenario: Scenario) {
+  const sections = { mdm: services.urls.mdm, sessions: services.urls.sessions } as const;
+  for (const [section, baseUrl] of Object.entries(sections)) {
+    const response = await fetchUntraced(`${baseUrl}/admin/world`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(scenario.rawWorld[section] ?? {}),
+    });
+    if (!response.ok)
+      throw new Error(`${section} refused the world: ${response.status} ${await response.text()}`);
+  }
+}
+
+async function ask(
+  apiUrl: string,
+  request: Scenario["request"],
+): Promise<{ trace_id: string; answer: Answer }> {
+  const response = await fetchUntraced(`${apiUrl}/v1/incidents/ask`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      question: request.question,
+      ...(request.analyst && { analyst: request.analyst }),
+    }),
+  });
+  const body = (await response.json()) as { trace_id: string; answer: Answer; error?: unknown };
+  if (!response.ok)
+    throw new Error(`the assistant answered ${response.status}: ${JSON.stringify(body.error)}`);
+  return body;
+}
+
+/** The runner is the analyst, not part of the system under observation: its own calls stay out of the trace. */
+function fetchUntraced(url: string, init: RequestInit): Promise<Response> {
+  return context.with(suppressTracing(context.active()), () => fetch(url, init));
+}

@@ -1,0 +1,114 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { worldSchema } from "../../mock-tools/shared/world.ts";
+import { durationSchema } from "../../mock-tools/shared/duration.ts";
+import { ROUTING_POLICIES, SYNTHESIZER_PROMPTS } from "../config.ts";
+import { FEEDBACK_OUTCOMES } from "../feedback.ts";
+
+export const SCENARIOS_DIR = new URL("../../scenarios/", import.meta.url).pathname;
+
+const FINDING_KINDS = [
+  "route_downgrade",
+  "stale_retrieval",
+  "tool_error",
+  "tool_partial",
+  "stale_tool_data",
+  "claim_contradicts_tool",
+  "claim_on_stale_evidence",
+  "claim_unsupported",
+  "policy_not_cited",
+] as const;
+const STAGES = ["route", "retrieve", "tool", "synthesize"] as const;
+
+/** The scenario file contract (SPEC section 4). Unknown keys are errors: a typo must not pass silently. */
+export const scenarioSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { error: "expected a kebab-case id such as revoke-403" }),
+  title: z.string().min(1),
+  /** What the scenario teaches, in a few sentences. */
+  description: z.string().optional(),
+  request: z.strictObject({
+    question: z.string().min(1),
+    analyst: z.string().min(1).optional(),
+  }),
+  config: z
+    .strictObject({
+      routing_policy: z.enum(ROUTING_POLICIES).optional(),
+      synthesizer_prompt: z.enum(SYNTHESIZER_PROMPTS).optional(),
+    })
+    .prefault({}),
+  world: worldSchema.prefault({}),
+  feedback: z
+    .strictObject({
+      outcome: z.enum(FEEDBACK_OUTCOMES),
+      after: durationSchema.default(0),
+      comment: z.string().optional(),
+    })
+    .optional(),
+  expect: z
+    .strictObject({
+      verdict: z.enum(["supported", "unsupported"]).optional(),
+      first_bad_stage: z.enum([...STAGES, "none"]).optional(),
+      findings: z
+        .array(
+          z.strictObject({
+            kind: z.enum(FINDING_KINDS),
+            stage: z.enum(STAGES).optional(),
+            tool: z.string().optional(),
+            claim: z.string().optional(),
+          }),
+        )
+        .default([]),
+      exact: z.boolean().default(false),
+    })
+    .optional(),
+});
+
+export type Scenario = z.infer<typeof scenarioSchema> & {
+  /** The world sections as written in the file, which the mock services' admin endpoints parse themselves. */
+  rawWorld: Record<string, unknown>;
+  file: string;
+};
+
+/** A scenario file that cannot be used: names the file, the field path and what was expected. */
+export class ScenarioError extends Error {
+  override name = "ScenarioError";
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly expected: string,
+  ) {
+    super(`${file}: ${field}: ${expected}`);
+  }
+}
+
+/** Resolves a built-in id (`elena`) or a path to a YAML file. */
+export function scenarioFile(idOrPath: string): string {
+  if (existsSync(idOrPath)) return resolve(idOrPath);
+  const builtIn = join(SCENARIOS_DIR, `${idOrPath}.yaml`);
+  if (existsSync(builtIn)) return builtIn;
+  throw new ScenarioError(idOrPath, "(file)", "no such file, and no built-in scenario with that id");
+}
+
+export function builtInScenarioFiles(): string[] {
+  return readdirSync(SCENARIOS_DIR)
+    .filter((file) => file.endsWith(".yaml"))
+    .sort()
+    .map((file) => join(SCENARIOS_DIR, file));
+}
+
+export function loadScenario(idOrPath: string): Scenario {
+  const file = scenarioFile(idOrPath);
+  const document = parseDocument(readFileSync(file, "utf8"));
+  const yamlError = document.errors[0];
+  if (yamlError) throw new ScenarioError(file, "(yaml)", yamlError.message);
+  const raw: unknown = document.toJS();
+  const parsed = scenarioSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ScenarioError(file, issue?.path.join(".") || "(root)", issue?.message ?? "invalid scenario");
+  }
+  const rawWorld = (raw as { world?: Record<string, unknown> }).world ?? {};
+  return { ...parsed.data, rawWorld, file };
+}

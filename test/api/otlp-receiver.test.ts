@@ -1,0 +1,389 @@
+import { execFile } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
+import express from "express";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  createOtlpReceiver,
+  type OtlpReceiver,
+  type OtlpReceiverOptions,
+} from "../../src/api/otlp-receiver.ts";
+import { toOtlpJson } from "../../src/store/otlp.ts";
+import { pushTraces } from "../../src/store/otlp-push.ts";
+import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const SEND_SPANS = "test/fixtures/otlp/send-spans.ts";
+const TRACE_ID = "5b8efff798038103d269b633813fc60c";
+
+interface RunningReceiver {
+  url: string;
+  store: TraceStore;
+  receiver: OtlpReceiver;
+  /** The requests the server has seen, in order. */
+  requests: { path: string; authorization?: string }[];
+  close(): Promise<void>;
+}
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function startReceiver(options?: OtlpReceiverOptions): Promise<RunningReceiver> {
+  const dir = mkdtempSync(join(tmpdir(), "otlp-receiver-"));
+  dirs.push(dir);
+  const store = new TraceStore(join(dir, "traces.db"));
+  const receiver = createOtlpReceiver(store, options);
+  const requests: RunningReceiver["requests"] = [];
+  const app = express();
+  app.use((req, _res, next) => {
+    requests.push({ path: req.path, authorization: req.headers.authorization });
+    next();
+  });
+  app.use(receiver.router);
+  const server: Server = app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    store,
+    receiver,
+    requests,
+    close: async () => {
+      server.close();
+      await once(server, "close");
+      await receiver.flush();
+      store.close();
+    },
+  };
+}
+
+function spanRecord(index: number, fields: Partial<SpanRecord> = {}): SpanRecord {
+  return {
+    traceId: TRACE_ID,
+    spanId: (index + 1).toString(16).padStart(16, "0"),
+    parentSpanId: index === 0 ? null : "0000000000000001",
+    name: `step ${index}`,
+    service: "replayed-service",
+    spanKind: index === 0 ? "SERVER" : "INTERNAL",
+    oiKind: null,
+    startNs: 1_700_000_000_000_000_000n + BigInt(index),
+    endNs: 1_700_000_000_500_000_000n + BigInt(index),
+    statusCode: "UNSET",
+    statusMessage: null,
+    attributes: { index, "step.ratio": index / 4 },
+    events: [],
+    links: [],
+    resource: { "service.name": "replayed-service" },
+    scope: { name: "replay", version: "1.0.0" },
+    ...fields,
+  };
+}
+
+function post(url: string, body: string | Uint8Array, headers: Record<string, string>) {
+  // A copy: fetch's types take only Uint8Arrays over a plain ArrayBuffer, which a Buffer may not be.
+  const payload = typeof body === "string" ? body : new Uint8Array(body);
+  return fetch(`${url}/v1/traces`, { method: "POST", headers, body: payload });
+}
+
+const JSON_TYPE = { "content-type": "application/json" };
+
+describe("OTLP/HTTP receiver", () => {
+  let running: RunningReceiver;
+  beforeAll(async () => {
+    running = await startReceiver();
+  });
+  afterAll(() => running.close());
+
+  it("stores the spans another process sends with the official OTLP/protobuf exporter", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", SEND_SPANS, `${running.url}/v1/traces`],
+      { cwd: ROOT },
+    );
+    const sent = stdout
+      .trim()
+      .split("\n")
+      .map(
+        (line) =>
+          JSON.parse(line) as { traceId: string; spanId: string; parentSpanId: string | null; name: string },
+      );
+    expect(sent.map((span) => span.name)).toEqual(["retry", "SELECT orders", "POST /checkout"]);
+    const [retry, query, checkout] = sent;
+
+    await running.receiver.flush();
+    const stored = running.store.spansOf(checkout?.traceId ?? "");
+    const storedByName = new Map(stored.map((span) => [span.name, span]));
+    expect([...storedByName.keys()].sort()).toEqual(["POST /checkout", "SELECT orders", "retry"]);
+    const storedCheckout = storedByName.get("POST /checkout");
+    const storedQuery = storedByName.get("SELECT orders");
+    const storedRetry = storedByName.get("retry");
+    expect([storedCheckout?.spanId, storedCheckout?.parentSpanId]).toEqual([checkout?.spanId, null]);
+    expect([storedQuery?.spanId, storedQuery?.parentSpanId]).toEqual([query?.spanId, checkout?.spanId]);
+    expect([storedRetry?.spanId, storedRetry?.parentSpanId]).toEqual([retry?.spanId, query?.spanId]);
+    expect(stored.map((span) => [span.name, span.service, span.spanKind]).sort()).toEqual([
+      ["POST /checkout", "external-service", "SERVER"],
+      ["SELECT orders", "external-service", "CLIENT"],
+      ["retry", "external-service", "INTERNAL"],
+    ]);
+    expect(storedCheckout?.attributes).toEqual({
+      "http.request.method": "POST",
+      "http.response.status_code": 200,
+      "user.vip": true,
+    });
+    expect(storedQuery?.attributes).toEqual({ "db.system": "postgresql", "db.rows": 3 });
+    expect(storedRetry).toMatchObject({
+      attributes: { "retry.backoff_s": 0.25, "retry.hosts": ["db-1", "db-2"] },
+      events: [{ name: "connection reset", attributes: { attempt: 1 } }],
+      statusCode: "ERROR",
+      statusMessage: "connection reset by peer",
+      scope: { name: "send-spans", version: "1.0.0" },
+    });
+    expect(storedRetry?.resource["service.name"]).toBe("external-service");
+  });
+
+  it("stores OTLP/JSON and answers with an empty JSON ExportTraceServiceResponse", async () => {
+    const spans = [0, 1, 2].map((index) => spanRecord(index));
+
+    const response = await post(running.url, JSON.stringify(toOtlpJson(spans)), JSON_TYPE);
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({});
+    await running.receiver.flush();
+    expect(running.store.spansOf(TRACE_ID)).toEqual(spans);
+  });
+
+  it("takes gzip-compressed JSON and protobuf", async () => {
+    const jsonSpan = spanRecord(0, { traceId: "11111111111111111111111111111111" });
+    const jsonResponse = await post(running.url, gzipSync(JSON.stringify(toOtlpJson([jsonSpan]))), {
+      ...JSON_TYPE,
+      "content-encoding": "gzip",
+    });
+    expect(jsonResponse.status).toBe(200);
+
+    const sdkSpan = await recordSdkSpans(1);
+    const protobuf = ProtobufTraceSerializer.serializeRequest(sdkSpan) ?? new Uint8Array();
+    const protobufResponse = await post(running.url, gzipSync(protobuf), {
+      "content-type": "application/x-protobuf",
+      "content-encoding": "gzip",
+    });
+    expect(protobufResponse.status).toBe(200);
+    expect(protobufResponse.headers.get("content-type")).toBe("application/x-protobuf");
+    expect((await protobufResponse.arrayBuffer()).byteLength).toBe(0);
+
+    await running.receiver.flush();
+    expect(running.store.spansOf(jsonSpan.traceId)).toEqual([jsonSpan]);
+    const traceId = sdkSpan[0]?.spanContext().traceId ?? "";
+    expect(running.store.spansOf(traceId).map((span) => [span.name, span.service])).toEqual([
+      ["span 0", "in-process-sdk"],
+    ]);
+  });
+
+  it("answers 415 to a content type OTLP/HTTP does not define", async () => {
+    const response = await post(running.url, "resourceSpans", { "content-type": "text/plain" });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({
+      error: {
+        code: "unsupported_media_type",
+        message: "OTLP/HTTP takes application/x-protobuf or application/json",
+      },
+    });
+  });
+
+  it("answers 400 invalid_otlp to bodies that are not OTLP", async () => {
+    const garbage = [
+      post(running.url, "{ not json", JSON_TYPE),
+      post(running.url, JSON.stringify({ resourceSpans: 42 }), JSON_TYPE),
+      post(running.url, Buffer.from("definitely not protobuf"), { "content-type": "application/x-protobuf" }),
+      post(running.url, Buffer.from("not gzip"), { ...JSON_TYPE, "content-encoding": "gzip" }),
+    ];
+    for (const response of await Promise.all(garbage)) {
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("invalid_otlp");
+    }
+  });
+
+  it("stores the valid spans of a batch and reports the rest as a partial success", async () => {
+    const traceId = "22222222222222222222222222222222";
+    const spans = [0, 1, 2].map((index) => spanRecord(index, { traceId }));
+    const request = toOtlpJson(spans);
+    const badSpan = request.resourceSpans[0]?.scopeSpans[0]?.spans[1];
+    if (badSpan) badSpan.spanId = "not-a-span-id";
+
+    const response = await post(running.url, JSON.stringify(request), JSON_TYPE);
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      partialSuccess: {
+        rejectedSpans: "1",
+        errorMessage: "1 span(s) rejected, the first for spanId: expected 16 hex characters, not all zero",
+      },
+    });
+    await running.receiver.flush();
+    expect(running.store.spansOf(traceId).map((span) => span.name)).toEqual(["step 0", "step 2"]);
+  });
+
+  it("answers a protobuf partial success in protobuf", async () => {
+    const spans = await recordSdkSpans(3);
+    const bytes = Buffer.from(ProtobufTraceSerializer.serializeRequest(spans) ?? []);
+    // All three share the trace id; zeroing its first copy invalidates the first span only.
+    const traceIdBytes = Buffer.from(spans[0]?.spanContext().traceId ?? "", "hex");
+    bytes.fill(0, bytes.indexOf(traceIdBytes), bytes.indexOf(traceIdBytes) + 16);
+
+    const response = await post(running.url, bytes, { "content-type": "application/x-protobuf" });
+
+    expect(response.status).toBe(200);
+    const body = new Uint8Array(await response.arrayBuffer());
+    expect(ProtobufTraceSerializer.deserializeResponse(body)).toEqual({
+      partialSuccess: {
+        rejectedSpans: 1,
+        errorMessage: "1 span(s) rejected, the first for traceId: expected 32 hex characters, not all zero",
+      },
+    });
+    await running.receiver.flush();
+    expect(running.store.spansOf(spans[0]?.spanContext().traceId ?? "")).toHaveLength(2);
+  });
+
+  it("writes a big batch in transactions of at most 256 spans", async () => {
+    const traceId = "33333333333333333333333333333333";
+    const spans = Array.from({ length: 600 }, (_, index) => spanRecord(index, { traceId }));
+    const addSpans = vi.spyOn(running.store, "addSpans");
+
+    const response = await post(running.url, JSON.stringify(toOtlpJson(spans)), JSON_TYPE);
+    expect(response.status).toBe(200);
+    await running.receiver.flush();
+
+    expect(addSpans.mock.calls.map(([batch]) => batch.length)).toEqual([256, 256, 88]);
+    expect(running.store.spansOf(traceId)).toHaveLength(600);
+    expect(running.receiver.queuedSpans()).toBe(0);
+    addSpans.mockRestore();
+  });
+});
+
+describe("OTLP/HTTP receiver limits", () => {
+  let running: RunningReceiver | undefined;
+  afterEach(async () => {
+    await running?.close();
+  });
+
+  it("answers 413 to a body over maxBodyBytes, also when it only grows that big unzipped", async () => {
+    running = await startReceiver({ maxBodyBytes: 1024 });
+    const big = JSON.stringify({ resourceSpans: [], padding: "x".repeat(2000) });
+
+    const plain = await post(running.url, big, JSON_TYPE);
+    const zipped = await post(running.url, gzipSync(big), { ...JSON_TYPE, "content-encoding": "gzip" });
+
+    expect(gzipSync(big).length).toBeLessThan(1024);
+    for (const response of [plain, zipped]) {
+      expect(response.status).toBe(413);
+      expect(await response.json()).toEqual({
+        error: { code: "payload_too_large", message: "body exceeds 1024 bytes" },
+      });
+    }
+  });
+
+  it("answers 429 with Retry-After instead of queueing more than maxQueuedSpans", async () => {
+    running = await startReceiver({ maxQueuedSpans: 2 });
+    const traceId = "44444444444444444444444444444444";
+    const spans = [0, 1, 2].map((index) => spanRecord(index, { traceId }));
+
+    const tooMany = await post(running.url, JSON.stringify(toOtlpJson(spans)), JSON_TYPE);
+
+    expect(tooMany.status).toBe(429);
+    expect(tooMany.headers.get("retry-after")).toBe("1");
+    expect(((await tooMany.json()) as { error: { code: string } }).error.code).toBe("queue_full");
+    await running.receiver.flush();
+    expect(running.store.hasTrace(traceId)).toBe(false);
+
+    const fits = await post(running.url, JSON.stringify(toOtlpJson(spans.slice(0, 2))), JSON_TYPE);
+    expect(fits.status).toBe(200);
+    await running.receiver.flush();
+    expect(running.store.spansOf(traceId)).toHaveLength(2);
+  });
+});
+
+describe("pushTraces", () => {
+  let running: RunningReceiver;
+  beforeAll(async () => {
+    running = await startReceiver();
+  });
+  afterAll(() => running.close());
+
+  it("sends spans as OTLP/JSON to <endpoint>/v1/traces in requests of at most 1000 spans", async () => {
+    const traceId = "55555555555555555555555555555555";
+    const spans = Array.from({ length: 1500 }, (_, index) => spanRecord(index, { traceId }));
+
+    expect(await pushTraces(spans, running.url, { authorization: "Bearer token" })).toEqual({ sent: 1500 });
+
+    const request = { path: "/v1/traces", authorization: "Bearer token" };
+    expect(running.requests).toEqual([request, request]);
+    await running.receiver.flush();
+    expect(running.store.spansOf(traceId)).toEqual(spans);
+  });
+
+  it("counts spans the backend rejected as not sent", async () => {
+    const spans = [
+      spanRecord(0, { traceId: "66666666666666666666666666666666" }),
+      spanRecord(1, { traceId: "bad" }),
+    ];
+    expect(await pushTraces(spans, `${running.url}/v1/traces`)).toEqual({ sent: 1 });
+  });
+
+  it("throws on a non-2xx answer and on an unreachable endpoint", async () => {
+    await expect(pushTraces([spanRecord(0)], `${running.url}/elsewhere`)).rejects.toThrow(
+      `OTLP endpoint ${running.url}/elsewhere answered 404 Not Found`,
+    );
+    const closedPort = await unusedPort();
+    await expect(pushTraces([spanRecord(0)], `http://127.0.0.1:${closedPort}`)).rejects.toThrow(
+      `could not reach OTLP endpoint http://127.0.0.1:${closedPort}/v1/traces: connect ECONNREFUSED`,
+    );
+    await expect(pushTraces([spanRecord(0)], "localhost:4318")).rejects.toThrow(
+      'OTLP endpoint "localhost:4318" is not an http(s) URL',
+    );
+  });
+});
+
+async function unusedPort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+/** Finished SDK spans of one trace, as an instrumented service in this process would export them. */
+async function recordSdkSpans(count: number) {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ "service.name": "in-process-sdk" }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer("otlp-receiver-test");
+  const root = tracer.startSpan("span 0", { kind: SpanKind.SERVER });
+  for (let index = 1; index < count; index++) {
+    const child = tracer.startSpan(`span ${index}`, {}, trace.setSpan(context.active(), root));
+    child.setStatus({ code: SpanStatusCode.OK });
+    child.end();
+  }
+  root.end();
+  await provider.forceFlush();
+  return exporter.getFinishedSpans();
+}

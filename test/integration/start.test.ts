@@ -1,0 +1,45 @@
+import { afterAll, expect, it } from "vitest";
+import type { ChildProcess } from "node:child_process";
+import { TraceStore } from "../../src/store/trace-store.ts";
+import { startCli, stop, tempStore } from "../helpers/processes.ts";
+
+let started: ChildProcess | undefined;
+afterAll(() => stop(started));
+
+/**
+ * The real `npm start` entry point: only a test like this catches a telemetry module that loads
+ * too late (express and fetch unpatched, mock services' spans in traces of their own).
+ */
+it(
+  "npm start replays the built-ins, prints where to look and answers over HTTP",
+  { timeout: 120_000 },
+  async () => {
+    const { traceStore } = tempStore();
+    const run = await startCli(
+      ["npm", "start", "--silent"],
+      { TRACE_STORE: traceStore, PORT: "0" },
+      /API\s+(\S+)\/v1\/incidents\/ask/,
+    );
+    started = run.child;
+    const api = run.match[1] as string;
+    expect(run.output()).toMatch(/elena\s+.*\/v1\/traces\/[0-9a-f]{32}/);
+
+    const response = await fetch(`${api}/v1/incidents/ask`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ question: "Laptop MBP-31007 was stolen from a car. Is it encrypted?" }),
+    });
+    expect(response.status).toBe(200);
+    const { trace_id: traceId } = (await response.json()) as { trace_id: string };
+
+    const store = new TraceStore(traceStore);
+    await expect
+      .poll(() => new Set(store.spansOf(traceId).map((span) => span.service)), { timeout: 10_000 })
+      .toEqual(new Set(["incident-assistant", "llm", "mdm", "sessions"]));
+    const trace = (await (await fetch(`${api}/v1/traces/${traceId}`)).json()) as {
+      spans: { parent_span_id: string | null }[];
+    };
+    expect(trace.spans.filter((span) => span.parent_span_id === null)).toHaveLength(1);
+    store.close();
+  },
+);

@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, SETTINGS } from "../../src/config.ts";
+
+describe("configuration table", () => {
+  it("has a working default for every setting", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      traceStore: ".data/traces.db",
+      assistantLlm: "sim",
+      routingPolicy: "cost-saver",
+      synthesizerPrompt: "v2",
+      openaiBaseUrl: undefined,
+      toolMaxRetries: 2,
+    });
+    expect(config.modelPrices["sim-large"]).toEqual({ inputPerMTok: 3, outputPerMTok: 15 });
+  });
+
+  it("names every bad variable in one error", () => {
+    const load = () =>
+      loadConfig({ PORT: "eighty", ROUTING_POLICY: "cheapest", MODEL_PRICES: "sim-large=free" });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/PORT="eighty"/);
+    expect(load).toThrow(/ROUTING_POLICY="cheapest"/);
+    expect(load).toThrow(/MODEL_PRICES="sim-large=free": expected model=input:output pairs/);
+  });
+
+  it("is documented in .env.example, variable by variable, with its default", () => {
+    const example = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
+    for (const setting of Object.values(SETTINGS)) {
+      expect(example).toContain(`# ${setting.doc}\n${setting.env}=${setting.default}\n`);
+    }
+  });
+});
