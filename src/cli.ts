@@ -11,7 +11,14 @@ import { flushTelemetry, shutdownTelemetry } from "./telemetry/handle.ts";
 import { builtInScenarioFiles, loadScenario, ScenarioError, type Scenario } from "./scenarios/scenario.ts";
 import { replay } from "./scenarios/replay.ts";
 import { diagnosisLines, replayJson, replayReport } from "./scenarios/report.ts";
-import { diagnose } from "./diagnosis/index.ts";
+import { completeTrace, recordDiagnosis } from "./trace-completion.ts";
+import { log } from "./log.ts";
+import { enforceRetention } from "./retention.ts";
+import { isNamedQuery, NAMED_QUERIES } from "./store/queries.ts";
+import { toOtlpJson } from "./store/otlp.ts";
+import { pushTraces } from "./store/otlp-push.ts";
+import { context } from "@opentelemetry/api";
+import { suppressTracing } from "@opentelemetry/core";
 
 /** Exit codes: 0 done, 1 an expectation failed, 2 bad input. */
 export class UsageError extends Error {
@@ -19,6 +26,7 @@ export class UsageError extends Error {
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
+const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 const traceIdArgument = (value: string) => {
   if (!TRACE_ID.test(value)) throw new InvalidArgumentError("expected a 32-character lowercase hex trace id");
   return value;
@@ -29,8 +37,26 @@ async function serve(config: Config) {
   const services = await startServices(config);
   const store = new TraceStore(config.traceStore);
   const assistant = createAssistant(config, services.urls);
-  const { server, url } = await listenApi(createApi(assistant, store), config.port, config.host);
-  process.once("exit", () => server.close());
+  const exporters = Object.values(services.started);
+  const onAnswered = (traceId: string) => {
+    completeTrace(store, traceId, exporters).catch((error: unknown) =>
+      log.warn({ err: error, traceId }, "trace not diagnosed"),
+    );
+  };
+  const { server, url } = await listenApi(
+    createApi(assistant, store, { onAnswered }),
+    config.port,
+    config.host,
+  );
+  const retention = setInterval(() => {
+    enforceRetention(store, config.traceRetention)
+      .then((deleted) => log.info({ deleted }, "retention: deleted traces older than TRACE_RETENTION"))
+      .catch((error: unknown) => log.error({ err: error }, "retention failed"));
+  }, RETENTION_INTERVAL_MS).unref();
+  process.once("exit", () => {
+    clearInterval(retention);
+    server.close();
+  });
   return { services, url };
 }
 
@@ -153,9 +179,32 @@ program
     const store = new TraceStore(loadConfig().traceStore);
     const spans = store.spansOf(traceId);
     if (spans.length === 0) throw new UsageError(`no trace ${traceId} in ${store.path}`);
-    const diagnosis = diagnose(spans);
+    const diagnosis = recordDiagnosis(store, traceId, spans);
     if (options.json) console.log(JSON.stringify({ traceId, diagnosis }));
     else console.log(diagnosisLines(spans, diagnosis).join("\n"));
+  });
+
+program
+  .command("query")
+  .description(`run a named query: ${Object.keys(NAMED_QUERIES).join(", ")}`)
+  .argument("<name>", "the query's name")
+  .option("--json", "print the rows as JSON")
+  .action((name: string, options: { json?: boolean }) => {
+    if (!isNamedQuery(name))
+      throw new UsageError(`no named query ${name}; known: ${Object.keys(NAMED_QUERIES).join(", ")}`);
+    const rows = NAMED_QUERIES[name](new TraceStore(loadConfig().traceStore));
+    if (options.json) console.log(JSON.stringify({ query: name, rows }));
+    else if (rows.length === 0) console.log(`${name}: no traces`);
+    else console.table(rows);
+  });
+
+program
+  .command("retention")
+  .description("delete stored traces older than TRACE_RETENTION now")
+  .action(async () => {
+    const config = loadConfig();
+    const deleted = await enforceRetention(new TraceStore(config.traceStore), config.traceRetention);
+    console.log(`deleted ${deleted} traces older than ${config.traceRetention / 3_600_000} h`);
   });
 
 const traceCommand = program.command("trace").description("read stored traces");
@@ -168,6 +217,41 @@ traceCommand
     const spans = store.spansOf(traceId);
     if (spans.length === 0) throw new UsageError(`no trace ${traceId} in ${store.path}`);
     for (const line of renderTree(spans)) console.log(line);
+  });
+
+traceCommand
+  .command("export")
+  .description("print a stored trace as an OTLP/JSON ExportTraceServiceRequest")
+  .argument("<traceId>", "32 hex characters", traceIdArgument)
+  .option("--format <format>", "otlp-json", "otlp-json")
+  .action((traceId: string, options: { format: string }) => {
+    if (options.format !== "otlp-json")
+      throw new UsageError(`unknown format ${options.format}; expected otlp-json`);
+    const store = new TraceStore(loadConfig().traceStore);
+    const spans = store.spansOf(traceId);
+    if (spans.length === 0) throw new UsageError(`no trace ${traceId} in ${store.path}`);
+    console.log(JSON.stringify(toOtlpJson(spans)));
+  });
+
+traceCommand
+  .command("push")
+  .description("forward stored traces to an OTLP/HTTP endpoint (Phoenix, Jaeger, Langfuse, a Collector)")
+  .argument("[traceId]", "32 hex characters", traceIdArgument)
+  .option("--all", "every stored trace")
+  .requiredOption("--endpoint <url>", "OTLP/HTTP endpoint, e.g. http://127.0.0.1:6006")
+  .action(async (traceId: string | undefined, options: { all?: boolean; endpoint: string }) => {
+    if (!traceId && !options.all) throw new UsageError("name a trace, or pass --all");
+    const store = new TraceStore(loadConfig().traceStore);
+    const traceIds = options.all ? store.traceIds() : [traceId as string];
+    let sent = 0;
+    for (const id of traceIds) {
+      // Pushing is not part of any trace: keep its own HTTP calls out of the store.
+      const result = await context.with(suppressTracing(context.active()), () =>
+        pushTraces(store.spansOf(id), options.endpoint),
+      );
+      sent += result.sent;
+    }
+    console.log(`sent ${sent} spans of ${traceIds.length} traces to ${options.endpoint}`);
   });
 
 program.exitOverride((error) => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { durationSchema } from "../mock-tools/shared/duration.ts";
 
 /**
  * The assistant's configuration: one table of settings, each with its environment variable,
@@ -28,6 +29,25 @@ const modelPrices = z
       }),
     ),
   );
+
+export const ROLES = ["analyst", "reviewer", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** `analyst:tok1,reviewer:tok2`: bearer tokens and their roles. Empty: the API is open (loopback only by default). */
+const apiTokens = z
+  .string()
+  .regex(/^$|^(analyst|reviewer|admin):[^,:\s]{8,}(,(analyst|reviewer|admin):[^,:\s]{8,})*$/, {
+    error:
+      "expected role:token pairs (roles analyst, reviewer, admin; tokens of 8+ characters), comma-separated",
+  })
+  .transform((text) => {
+    const tokens = new Map<string, Role>();
+    for (const pair of text.split(",").filter(Boolean)) {
+      const [role, token] = pair.split(":") as [Role, string];
+      tokens.set(token, role);
+    }
+    return tokens;
+  });
 
 export const SETTINGS = {
   host: {
@@ -150,6 +170,18 @@ export const SETTINGS = {
     default: "2",
     schema: z.coerce.number().int().min(0).max(5),
     doc: "Retries after a 5xx or timeout (never after a 4xx).",
+  },
+  traceRetention: {
+    env: "TRACE_RETENTION",
+    default: "30d",
+    schema: durationSchema,
+    doc: "How long the trace store keeps a trace (30s, 12h, 30d); older ones are deleted hourly.",
+  },
+  apiTokens: {
+    env: "API_TOKENS",
+    default: "",
+    schema: apiTokens,
+    doc: "role:token pairs (analyst, reviewer, admin). When set, every /v1 route needs a bearer token.",
   },
   logLevel: {
     env: "LOG_LEVEL",

@@ -43,6 +43,7 @@ export function recordFeedback(
     .end();
 
   store.addFeedback({ ...feedback, receivedAt: receivedAt.toISOString() });
+  store.setFeedbackOutcome(feedback.traceId, feedback.outcome);
   store.upsertAnnotation({
     traceId: feedback.traceId,
     spanId: root.spanId,

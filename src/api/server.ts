@@ -11,6 +11,10 @@ import type { TraceStore } from "../store/trace-store.ts";
 import { serveMetrics } from "../telemetry/handle.ts";
 import { traceView } from "../trace-view.ts";
 import { ApiError, errorHandler, notFound, parseInput } from "./errors.ts";
+import { createOtlpReceiver } from "./otlp-receiver.ts";
+import { authenticate, requireRole } from "./auth.ts";
+import { enforceRetention } from "../retention.ts";
+import { isNamedQuery, listTraces, NAMED_QUERIES, traceFiltersSchema } from "../store/queries.ts";
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 
@@ -29,10 +33,18 @@ const feedbackSchema = z.strictObject({
   comment: z.string().max(2_000).optional(),
 });
 
-/** The assistant's HTTP API: ask, feedback, traces, health and metrics. */
-export function createApi(assistant: Assistant, store: TraceStore): Express {
+export interface ApiOptions {
+  /** Called with each answered trace id, e.g. to diagnose the trace once all its spans have arrived. */
+  onAnswered?: (traceId: string) => void;
+}
+
+/** The assistant's HTTP API: ask, feedback, traces and queries, the OTLP receiver, health and metrics. */
+export function createApi(assistant: Assistant, store: TraceStore, options: ApiOptions = {}): Express {
   const app = express();
   app.disable("x-powered-by");
+  app.use("/v1", authenticate(assistant.config.apiTokens));
+  // OTLP/HTTP receiver before the JSON parser: it reads its own (protobuf or JSON, maybe gzipped) bodies.
+  app.use(createOtlpReceiver(store).router);
   app.use(express.json({ limit: "64kb" }));
 
   app.get("/healthz", (_req, res) => {
@@ -49,6 +61,7 @@ export function createApi(assistant: Assistant, store: TraceStore): Express {
         { question: body.question, analyst: body.analyst, sessionId: body.session_id },
         callerContext,
       );
+      options.onAnswered?.(result.traceId);
       res.json({
         trace_id: result.traceId,
         answer: result.answer,
@@ -68,6 +81,24 @@ export function createApi(assistant: Assistant, store: TraceStore): Express {
       throw new ApiError(404, "trace_not_found", `no trace ${body.trace_id}`, "trace_id");
     recordFeedback(store, { traceId: body.trace_id, outcome: body.outcome, comment: body.comment ?? null });
     res.status(202).json({ trace_id: body.trace_id, outcome: body.outcome });
+  });
+
+  app.get("/v1/traces", (req, res) => {
+    res.json(listTraces(store, parseInput(traceFiltersSchema, req.query)));
+  });
+
+  app.get("/v1/queries/:name", (req, res) => {
+    const name = req.params.name;
+    if (!isNamedQuery(name)) {
+      const known = Object.keys(NAMED_QUERIES).join(", ");
+      throw new ApiError(404, "unknown_query", `no named query ${name}; known: ${known}`, "name");
+    }
+    res.json({ query: name, rows: NAMED_QUERIES[name](store) });
+  });
+
+  app.post("/v1/admin/retention", requireRole("admin"), async (_req, res) => {
+    const deleted = await enforceRetention(store, assistant.config.traceRetention);
+    res.json({ deleted, retention_ms: assistant.config.traceRetention });
   });
 
   app.get("/v1/traces/:id", (req, res) => {

@@ -5,10 +5,10 @@ import { createAssistant } from "../agent/pipeline.ts";
 import type { Answer } from "../agent/synthesizer.ts";
 import { createApi, listenApi } from "../api/server.ts";
 import { recordFeedback } from "../feedback.ts";
-import { diagnose, findingsToAnnotations, type Diagnosis } from "../diagnosis/index.ts";
+import type { Diagnosis } from "../diagnosis/index.ts";
 import type { RunningServices } from "../services.ts";
 import type { SpanRecord, TraceStore } from "../store/trace-store.ts";
-import { waitForTrace } from "../store/wait-for-trace.ts";
+import { completeTrace } from "../trace-completion.ts";
 import { flushTelemetry } from "../telemetry/handle.ts";
 import { checkExpectations, type ExpectationResult } from "./expectations.ts";
 import type { Scenario } from "./scenario.ts";
@@ -49,10 +49,10 @@ export async function replay(
     const { trace_id: traceId, answer } = await ask(url, scenario.request);
     await flushTelemetry();
     const exporters = Object.values(services.started);
-    let spans = await waitForTrace(store, traceId, exporters);
+    let { spans, diagnosis } = await completeTrace(store, traceId, exporters);
 
     if (scenario.feedback) {
-      const root = spans.find((span) => !span.parentSpanId) ?? spans[0];
+      const root = spans.find((span) => span.oiKind === "AGENT");
       const answeredAt = root ? Number(root.endNs / 1_000_000n) : Date.now();
       recordFeedback(
         store,
@@ -60,13 +60,9 @@ export async function replay(
         new Date(answeredAt + scenario.feedback.after),
       );
       await flushTelemetry();
-      spans = await waitForTrace(store, traceId, exporters);
+      ({ spans, diagnosis } = await completeTrace(store, traceId, exporters));
     }
 
-    const diagnosis = diagnose(spans);
-    for (const annotation of findingsToAnnotations(traceId, diagnosis.findings, new Date().toISOString())) {
-      store.upsertAnnotation(annotation);
-    }
     return {
       scenario: scenario.id,
       traceId,

@@ -45,4 +45,56 @@ export const MIGRATIONS: readonly string[] = [
      received_at TEXT NOT NULL
    );
    CREATE INDEX feedback_trace ON feedback (trace_id);`,
+  `CREATE TABLE trace_summaries (
+     trace_id TEXT PRIMARY KEY,
+     root_span_id TEXT NOT NULL,
+     root_name TEXT NOT NULL,
+     start_ns INTEGER NOT NULL,
+     duration_ms REAL NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('OK', 'ERROR')),
+     session_id TEXT,
+     user_id TEXT,
+     category TEXT,
+     severity TEXT,
+     route TEXT,
+     model TEXT,
+     routing_policy TEXT,
+     prompt_version TEXT,
+     tokens INTEGER NOT NULL DEFAULT 0,
+     cost_usd REAL NOT NULL DEFAULT 0,
+     verdict TEXT,
+     first_bad_stage TEXT,
+     finding_count INTEGER NOT NULL DEFAULT 0,
+     feedback_outcome TEXT,
+     sampling_decision TEXT,
+     sampling_reason TEXT,
+     updated_at TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX summaries_start ON trace_summaries (start_ns);
+   CREATE INDEX summaries_route ON trace_summaries (route, prompt_version);
+   CREATE INDEX summaries_model ON trace_summaries (model, start_ns);
+   CREATE INDEX summaries_verdict ON trace_summaries (verdict, start_ns);
+   CREATE INDEX summaries_feedback ON trace_summaries (feedback_outcome, start_ns);
+
+   CREATE TABLE trace_findings (
+     trace_id TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     stage TEXT NOT NULL,
+     tool TEXT,
+     claim TEXT
+   );
+   CREATE INDEX findings_trace ON trace_findings (trace_id);
+   CREATE INDEX findings_kind ON trace_findings (kind, trace_id);
+
+   CREATE TABLE trace_documents (
+     trace_id TEXT NOT NULL,
+     doc_id TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     current_version INTEGER,
+     kind TEXT,
+     rank INTEGER NOT NULL,
+     cited INTEGER NOT NULL CHECK (cited IN (0, 1))
+   );
+   CREATE INDEX documents_trace ON trace_documents (trace_id);
+   CREATE INDEX documents_latest_uncited ON trace_documents (doc_id, cited) WHERE version = current_version;`,
 ];

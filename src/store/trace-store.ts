@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MIGRATIONS } from "./migrations.ts";
+import type { TraceSummary } from "./trace-summary.ts";
 
 /** One stored span. Times are nanoseconds since the epoch (bigint: they exceed 2^53). */
 export interface SpanRecord {
@@ -131,6 +132,10 @@ export class TraceStore {
     return row && fromRow(row);
   }
 
+  traceIds(): string[] {
+    return (this.db.prepare("SELECT DISTINCT trace_id FROM spans").pluck().all() as string[]).sort();
+  }
+
   hasTrace(traceId: string): boolean {
     return this.db.prepare("SELECT 1 FROM spans WHERE trace_id = ? LIMIT 1").get(traceId) !== undefined;
   }
@@ -182,6 +187,83 @@ export class TraceStore {
          FROM feedback WHERE trace_id = ? ORDER BY id`,
       )
       .all(traceId) as FeedbackRecord[];
+  }
+
+  /** Replaces the trace's summary row, its findings and its documents in one transaction. */
+  upsertSummary(summary: TraceSummary) {
+    const { findings, documents, ...row } = summary;
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO trace_summaries (trace_id, root_span_id, root_name, start_ns, duration_ms, status,
+             session_id, user_id, category, severity, route, model, routing_policy, prompt_version, tokens, cost_usd,
+             verdict, first_bad_stage, finding_count, feedback_outcome, sampling_decision, sampling_reason, updated_at)
+           VALUES (@traceId, @rootSpanId, @rootName, @startNs, @durationMs, @status, @sessionId, @userId, @category,
+             @severity, @route, @model, @routingPolicy, @promptVersion, @tokens, @costUsd, @verdict, @firstBadStage,
+             @findingCount, @feedbackOutcome,
+             (SELECT sampling_decision FROM trace_summaries WHERE trace_id = @traceId),
+             (SELECT sampling_reason FROM trace_summaries WHERE trace_id = @traceId), @updatedAt)`,
+        )
+        .run({ ...row, findingCount: findings.length, updatedAt: new Date().toISOString() });
+      this.db.prepare("DELETE FROM trace_findings WHERE trace_id = ?").run(summary.traceId);
+      this.db.prepare("DELETE FROM trace_documents WHERE trace_id = ?").run(summary.traceId);
+      const addFinding = this.db.prepare(
+        "INSERT INTO trace_findings (trace_id, kind, stage, tool, claim) VALUES (?, ?, ?, ?, ?)",
+      );
+      for (const finding of findings) {
+        addFinding.run(summary.traceId, finding.kind, finding.stage, finding.tool, finding.claim);
+      }
+      const addDocument = this.db.prepare(
+        "INSERT INTO trace_documents (trace_id, doc_id, version, current_version, kind, rank, cited) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      );
+      for (const doc of documents) {
+        addDocument.run(
+          summary.traceId,
+          doc.docId,
+          doc.version,
+          doc.currentVersion,
+          doc.kind,
+          doc.rank,
+          doc.cited ? 1 : 0,
+        );
+      }
+    })();
+  }
+
+  /**
+   * Deletes up to `limit` traces that started before `cutoffNs`, with everything attached to them.
+   * Returns how many it deleted; call again until it returns 0 (small batches keep writers unblocked).
+   */
+  deleteTracesStartedBefore(cutoffNs: bigint, limit = 200): number {
+    const traceIds = this.db
+      .prepare(
+        `SELECT trace_id FROM trace_summaries WHERE start_ns < @cutoff
+         UNION SELECT trace_id FROM spans WHERE parent_span_id IS NULL AND start_ns < @cutoff
+         LIMIT @limit`,
+      )
+      .pluck()
+      .all({ cutoff: cutoffNs, limit }) as string[];
+    if (traceIds.length === 0) return 0;
+    const list = JSON.stringify(traceIds);
+    this.db.transaction(() => {
+      for (const table of [
+        "spans",
+        "annotations",
+        "feedback",
+        "trace_summaries",
+        "trace_findings",
+        "trace_documents",
+      ]) {
+        this.db.prepare(`DELETE FROM ${table} WHERE trace_id IN (SELECT value FROM json_each(?))`).run(list);
+      }
+    })();
+    return traceIds.length;
+  }
+
+  setFeedbackOutcome(traceId: string, outcome: string) {
+    this.db
+      .prepare("UPDATE trace_summaries SET feedback_outcome = ? WHERE trace_id = ?")
+      .run(outcome, traceId);
   }
 
   close() {

@@ -26,7 +26,7 @@ describe("configuration table", () => {
     expect(load).toThrow(/MODEL_PRICES="sim-large=free": expected model=input:output pairs/);
   });
 
-  it("is documented in .env.example, variable by variable, with its default", () => {
+  it("is documented in .env.example (npm run env:example), variable by variable, with its default", () => {
     const example = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
     for (const setting of Object.values(SETTINGS)) {
       expect(example).toContain(`# ${setting.doc}\n${setting.env}=${setting.default}\n`);

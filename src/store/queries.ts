@@ -1,0 +1,163 @@
+import { z } from "zod";
+import type { TraceStore } from "./trace-store.ts";
+
+/** Filters of `GET /v1/traces` and the viewer's list; every one is optional. */
+export const traceFiltersSchema = z.strictObject({
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  route: z.string().max(64).optional(),
+  model: z.string().max(128).optional(),
+  prompt_version: z.string().max(64).optional(),
+  status: z.enum(["OK", "ERROR"]).optional(),
+  verdict: z.enum(["supported", "unsupported"]).optional(),
+  finding: z.string().max(64).optional(),
+  feedback: z.enum(["confirmed", "corrected", "escalated", "none"]).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  /** Opaque: the `next_cursor` of the previous page. */
+  cursor: z
+    .string()
+    .regex(/^\d+:[0-9a-f]{32}$/, { error: "expected the next_cursor of a previous page" })
+    .optional(),
+});
+export type TraceFilters = z.infer<typeof traceFiltersSchema>;
+
+export interface TraceListItem {
+  trace_id: string;
+  start: string;
+  duration_ms: number;
+  status: string;
+  category: string | null;
+  severity: string | null;
+  route: string | null;
+  model: string | null;
+  prompt_version: string | null;
+  tokens: number;
+  cost_usd: number;
+  verdict: string | null;
+  first_bad_stage: string | null;
+  finding_count: number;
+  feedback_outcome: string | null;
+}
+
+const toNs = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
+
+/** Newest first, keyset-paginated on (start, trace id) so deep pages stay as cheap as the first. */
+export function listTraces(
+  store: TraceStore,
+  filters: TraceFilters,
+): { traces: TraceListItem[]; next_cursor: string | null } {
+  const where: string[] = [];
+  const params: Record<string, unknown> = { limit: filters.limit + 1 };
+  const require = (clause: string, name: string, value: unknown) => {
+    where.push(clause);
+    params[name] = value;
+  };
+  if (filters.from) require("start_ns >= @from", "from", toNs(filters.from));
+  if (filters.to) require("start_ns < @to", "to", toNs(filters.to));
+  for (const column of ["route", "model", "prompt_version", "status", "verdict"] as const) {
+    const value = filters[column];
+    if (value !== undefined) require(`${column} = @${column}`, column, value);
+  }
+  if (filters.feedback === "none") where.push("feedback_outcome IS NULL");
+  else if (filters.feedback) require("feedback_outcome = @feedback", "feedback", filters.feedback);
+  if (filters.finding) {
+    require("trace_id IN (SELECT trace_id FROM trace_findings WHERE kind = @finding)", "finding", filters.finding);
+  }
+  if (filters.cursor) {
+    const [startNs = "0", traceId = ""] = filters.cursor.split(":");
+    where.push("(start_ns, trace_id) < (@cursorStart, @cursorTrace)");
+    Object.assign(params, { cursorStart: BigInt(startNs), cursorTrace: traceId });
+  }
+  const rows = store.db
+    .prepare(
+      `SELECT trace_id, start_ns, duration_ms, status, category, severity, route, model, prompt_version, tokens,
+              cost_usd, verdict, first_bad_stage, finding_count, feedback_outcome
+       FROM trace_summaries ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY start_ns DESC, trace_id DESC LIMIT @limit`,
+    )
+    .safeIntegers(true)
+    .all(params) as (Omit<TraceListItem, "start" | "tokens" | "finding_count"> & {
+    start_ns: bigint;
+    tokens: bigint;
+    finding_count: bigint;
+  })[];
+  const page = rows.slice(0, filters.limit);
+  const last = page.at(-1);
+  return {
+    traces: page.map(({ start_ns, tokens, finding_count, ...row }) => ({
+      ...row,
+      start: new Date(Number(start_ns / 1_000_000n)).toISOString(),
+      tokens: Number(tokens),
+      finding_count: Number(finding_count),
+    })),
+    next_cursor: rows.length > filters.limit && last ? `${last.start_ns}:${last.trace_id}` : null,
+  };
+}
+
+function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? null;
+}
+
+/** The three questions that motivate the project (SPEC section 8), answered from the summaries. */
+export const NAMED_QUERIES = {
+  /** Traces where a tool returned non-success but the answer claimed the action succeeded. */
+  "tool-failed-answer-claimed-success": (store: TraceStore) =>
+    store.db
+      .prepare(
+        `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, failed.tool, claimed.claim
+         FROM trace_findings AS claimed
+         JOIN trace_findings AS failed
+           ON failed.trace_id = claimed.trace_id AND failed.tool = claimed.tool
+          AND failed.kind IN ('tool_error', 'tool_partial')
+         JOIN trace_summaries AS s ON s.trace_id = claimed.trace_id
+         WHERE claimed.kind IN ('claim_contradicts_tool', 'claim_unsupported')
+         ORDER BY s.start_ns DESC`,
+      )
+      .safeIntegers(true)
+      .all()
+      .map(withStartTime),
+
+  /** Traces where the latest device-policy document was retrieved but not cited. */
+  "policy-retrieved-not-cited": (store: TraceStore) =>
+    store.db
+      .prepare(
+        `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, d.doc_id, d.version, d.rank
+         FROM trace_documents AS d JOIN trace_summaries AS s ON s.trace_id = d.trace_id
+         WHERE d.doc_id = 'device-policy' AND d.version = d.current_version AND d.cited = 0
+         ORDER BY s.start_ns DESC`,
+      )
+      .safeIntegers(true)
+      .all()
+      .map(withStartTime),
+
+  /** Per route and prompt version: traces, cost, p50/p95 latency, unsupported answers, escalations. */
+  "route-outcomes": (store: TraceStore) => {
+    const groups = store.db
+      .prepare(
+        `SELECT route, prompt_version, COUNT(*) AS traces, SUM(cost_usd) AS cost_usd,
+                SUM(verdict = 'unsupported') AS unsupported, SUM(feedback_outcome IS 'escalated') AS escalations
+         FROM trace_summaries GROUP BY route, prompt_version ORDER BY route, prompt_version`,
+      )
+      .all() as { route: string | null; prompt_version: string | null }[];
+    const durations = store.db.prepare(
+      `SELECT duration_ms FROM trace_summaries WHERE route IS @route AND prompt_version IS @prompt_version
+       ORDER BY duration_ms`,
+    );
+    return groups.map((group) => {
+      const sorted = durations.pluck().all(group) as number[];
+      return { ...group, p50_ms: percentile(sorted, 50), p95_ms: percentile(sorted, 95) };
+    });
+  },
+} as const;
+
+export type NamedQuery = keyof typeof NAMED_QUERIES;
+export const isNamedQuery = (name: string): name is NamedQuery => Object.hasOwn(NAMED_QUERIES, name);
+
+function withStartTime(row: unknown) {
+  const { start_ns, ...rest } = row as { start_ns: bigint } & Record<string, unknown>;
+  const plain = Object.fromEntries(
+    Object.entries(rest).map(([key, value]) => [key, typeof value === "bigint" ? Number(value) : value]),
+  );
+  return { ...plain, start: new Date(Number(start_ns / 1_000_000n)).toISOString() };
+}

@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { loadConfig } from "../../src/config.ts";
+import { createAssistant } from "../../src/agent/pipeline.ts";
+import { createApi } from "../../src/api/server.ts";
+import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
+import { fromOtlpJson, toOtlpJson } from "../../src/store/otlp.ts";
+import { healthyTrace, REVOKE_EVIDENCE } from "../helpers/trace-builder.ts";
+import { runCli, tempStore } from "../helpers/processes.ts";
+
+const TOKENS = "analyst:analyst-token-1,admin:admin-token-1";
+let traceStore: string;
+let store: TraceStore;
+let server: Server;
+let api: string;
+const traceIds: Record<string, string> = {};
+
+/** Three recorded scenarios in one store, served by the API in this process. */
+beforeAll(async () => {
+  traceStore = tempStore().traceStore;
+  for (const scenario of ["healthy", "elena", "cheap-route"]) {
+    const run = await runCli(["replay", scenario, "--json"], { TRACE_STORE: traceStore });
+    traceIds[scenario] = (JSON.parse(run.stdout) as { traceId: string }).traceId;
+  }
+  store = new TraceStore(traceStore);
+  const config = loadConfig({ TRACE_STORE: traceStore, API_TOKENS: TOKENS });
+  const app = createApi(
+    createAssistant(config, { llm: "http://127.0.0.1:9/v1", mdm: "", sessions: "" }),
+    store,
+  );
+  server = app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}, 120_000);
+
+afterAll(() => {
+  server?.close();
+  store?.close();
+});
+
+async function get(path: string, token = "analyst-token-1") {
+  const response = await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const listed = async (query: string) =>
+  ((await get(`/v1/traces?${query}`)).body.traces as { trace_id: string }[]).map((trace) => trace.trace_id);
+
+describe("GET /v1/traces", () => {
+  it("lists summaries newest first with verdict, first bad stage, cost and latency", async () => {
+    const { body } = await get("/v1/traces");
+    const traces = body.traces as Record<string, unknown>[];
+    expect(traces.map((trace) => trace.trace_id)).toEqual([
+      traceIds["cheap-route"],
+      traceIds.elena,
+      traceIds.healthy,
+    ]);
+    expect(traces[1]).toMatchObject({
+      verdict: "unsupported",
+      first_bad_stage: "tool",
+      route: "strong",
+      model: "sim-large",
+      prompt_version: "synthesizer-v1",
+      feedback_outcome: "escalated",
+      status: "ERROR",
+    });
+    expect(traces[1]!.cost_usd).toBeGreaterThan(0);
+    expect(traces[2]).toMatchObject({
+      verdict: "supported",
+      first_bad_stage: "none",
+      finding_count: 0,
+      status: "OK",
+    });
+  });
+
+  it("filters by verdict, finding kind, feedback, route, model and prompt version", async () => {
+    expect(await listed("verdict=unsupported")).toEqual([traceIds.elena]);
+    expect(await listed("finding=route_downgrade")).toEqual([traceIds["cheap-route"]]);
+    expect(await listed("feedback=escalated")).toEqual([traceIds.elena]);
+    expect(await listed("route=fast&model=sim-small")).toEqual([traceIds["cheap-route"]]);
+    expect(await listed("prompt_version=synthesizer-v2&status=OK")).toEqual([
+      traceIds["cheap-route"],
+      traceIds.healthy,
+    ]);
+    expect(await listed(`from=${new Date(Date.now() + 60_000).toISOString()}`)).toEqual([]);
+  });
+
+  it("pages with a cursor", async () => {
+    const first = await get("/v1/traces?limit=2");
+    const second = await get(`/v1/traces?limit=2&cursor=${first.body.next_cursor as string}`);
+    expect([...(first.body.traces as unknown[]), ...(second.body.traces as unknown[])]).toHaveLength(3);
+    expect(second.body.next_cursor).toBeNull();
+  });
+
+  it("names the bad filter", async () => {
+    expect(await get("/v1/traces?limit=0")).toMatchObject({
+      status: 400,
+      body: { error: { field: "limit" } },
+    });
+    expect(await get("/v1/traces?colour=red")).toMatchObject({
+      status: 400,
+      body: { error: { code: "invalid_request" } },
+    });
+  });
+});
+
+describe("named queries", () => {
+  it("finds the trace where a tool failed but the answer claimed success", async () => {
+    const { body } = await get("/v1/queries/tool-failed-answer-claimed-success");
+    expect(body.rows).toEqual([
+      expect.objectContaining({
+        trace_id: traceIds.elena,
+        tool: "revoke_sessions",
+        claim: "sessions_revoked",
+      }),
+    ]);
+  });
+
+  it("finds traces that retrieved the latest device policy but did not cite it", async () => {
+    const { body } = await get("/v1/queries/policy-retrieved-not-cited");
+    const rows = body.rows as { trace_id: string; version: number }[];
+    expect(rows.map((row) => row.trace_id).sort()).toEqual([traceIds.elena, traceIds["cheap-route"]].sort());
+    expect(rows.every((row) => row.version === 2)).toBe(true);
+  });
+
+  it("reports outcomes per route and prompt version, the same from the CLI", async () => {
+    const { body } = await get("/v1/queries/route-outcomes");
+    expect(body.rows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          route: "fast",
+          prompt_version: "synthesizer-v2",
+          traces: 1,
+          unsupported: 0,
+        }),
+        expect.objectContaining({
+          route: "strong",
+          prompt_version: "synthesizer-v1",
+          traces: 1,
+          unsupported: 1,
+          escalations: 1,
+        }),
+      ]),
+    );
+    const cli = await runCli(["query", "route-outcomes", "--json"], { TRACE_STORE: traceStore });
+    expect(JSON.parse(cli.stdout)).toEqual({ query: "route-outcomes", rows: body.rows });
+    expect(await get("/v1/queries/nope")).toMatchObject({ status: 404, body: { error: { field: "name" } } });
+  });
+});
+
+describe("API tokens", () => {
+  it("answers 401 without a token or with an unknown one, 403 for a role too low", async () => {
+    expect((await fetch(`${api}/v1/traces`)).status).toBe(401);
+    expect((await get("/v1/traces", "not-a-token")).status).toBe(401);
+    const retention = (token: string) =>
+      fetch(`${api}/v1/admin/retention`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    expect((await retention("analyst-token-1")).status).toBe(403);
+    expect(await (await retention("admin-token-1")).json()).toEqual({
+      deleted: 0,
+      retention_ms: 30 * 86_400_000,
+    });
+  });
+
+  it("leaves /healthz and /metrics open", async () => {
+    expect((await fetch(`${api}/healthz`)).status).toBe(200);
+    expect((await fetch(`${api}/metrics`)).status).toBe(200);
+  });
+});
+
+describe("OTLP in and out", () => {
+  it("exports a stored trace as OTLP/JSON that round-trips to the same spans", async () => {
+    const run = await runCli(["trace", "export", traceIds.elena!, "--format", "otlp-json"], {
+      TRACE_STORE: traceStore,
+    });
+    const { spans, rejected } = fromOtlpJson(JSON.parse(run.stdout));
+    expect(rejected).toBe(0);
+    const byId = (a: SpanRecord, b: SpanRecord) => a.spanId.localeCompare(b.spanId);
+    expect(spans.sort(byId)).toEqual(store.spansOf(traceIds.elena!).sort(byId));
+  });
+
+  it("diagnoses a trace that another process sent over OTLP", async () => {
+    const traceId = "5d2a1c0e9b8f7a6d5c4b3a2918070605";
+    const spans = healthyTrace()
+      .revoke({ outcome: "error", httpStatus: 403, errorType: "insufficient_scope" })
+      .answer({ claims: [{ kind: "sessions_revoked", evidence: [REVOKE_EVIDENCE] }] })
+      .build()
+      .map((span, index) => ({
+        ...span,
+        traceId,
+        spanId: (index + 1).toString(16).padStart(16, "0"),
+        parentSpanId: index === 0 ? null : "0000000000000001",
+        resource: { "service.name": "external-agent" },
+      }));
+    const response = await fetch(`${api}/v1/traces`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer analyst-token-1" },
+      body: JSON.stringify(toOtlpJson(spans)),
+    });
+    expect(response.status).toBe(200);
+    await expect.poll(() => store.spansOf(traceId).length).toBe(spans.length);
+
+    const run = await runCli(["diagnose", traceId, "--json"], { TRACE_STORE: traceStore });
+    const { diagnosis } = JSON.parse(run.stdout) as {
+      diagnosis: { verdict: string; findings: { kind: string }[] };
+    };
+    expect(diagnosis.verdict).toBe("unsupported");
+    expect(diagnosis.findings.map((finding) => finding.kind)).toEqual([
+      "tool_error",
+      "claim_contradicts_tool",
+    ]);
+    expect(
+      store.annotationsOf(traceId).map((annotation) => [annotation.name, annotation.annotatorKind]),
+    ).toEqual([
+      ["tool_error", "CODE"],
+      ["claim_contradicts_tool", "CODE"],
+    ]);
+  });
+});

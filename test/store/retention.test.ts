@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { TraceStore } from "../../src/store/trace-store.ts";
+import { enforceRetention } from "../../src/retention.ts";
+import { healthyTrace } from "../helpers/trace-builder.ts";
+
+const DAY_MS = 86_400_000;
+const NOW = Date.parse("2026-11-27T12:00:00Z");
+
+/** A healthy trace started `ageDays` before NOW, with feedback and an annotation attached. */
+function storeTrace(store: TraceStore, traceId: string, ageDays: number) {
+  const startNs = BigInt(NOW - ageDays * DAY_MS) * 1_000_000n;
+  store.addSpans(
+    healthyTrace()
+      .build()
+      .map((span) => ({
+        ...span,
+        traceId,
+        spanId: `${traceId}-${span.spanId}`,
+        parentSpanId: span.parentSpanId && `${traceId}-${span.parentSpanId}`,
+        startNs: startNs + span.startNs,
+        endNs: startNs + span.endNs,
+      })),
+  );
+  store.addFeedback({
+    traceId,
+    outcome: "confirmed",
+    comment: null,
+    receivedAt: new Date(NOW).toISOString(),
+  });
+}
+
+describe("retention", () => {
+  it("deletes traces older than the retention age, in batches, with what hangs off them", async () => {
+    const store = new TraceStore(":memory:");
+    for (let index = 0; index < 450; index += 1) storeTrace(store, `old-${index}`, 40);
+    storeTrace(store, "recent", 2);
+    expect(await enforceRetention(store, 30 * DAY_MS, NOW)).toBe(450);
+    expect(store.traceIds()).toEqual(["recent"]);
+    expect(store.feedbackOf("old-1")).toEqual([]);
+    expect(store.spansOf("recent")).toHaveLength(healthyTrace().build().length);
+    expect(await enforceRetention(store, 30 * DAY_MS, NOW)).toBe(0);
+  });
+});
