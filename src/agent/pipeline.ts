@@ -10,6 +10,7 @@ import type { Config } from "../config.ts";
 import { inSpan } from "../tracing.ts";
 import { ATTR, GEN_AI } from "../semconv.ts";
 import { requestDuration } from "../metrics.ts";
+import { log } from "../log.ts";
 import { LlmClient } from "./llm.ts";
 import { route, type Classification, type RouteDecision } from "./router.ts";
 import { IndexSnapshot, loadCorpus, retrieve, type RetrievedDocument } from "./retriever.ts";
@@ -127,6 +128,15 @@ export function answerIncident(
           [SC.OUTPUT_MIME_TYPE]: MimeType.JSON,
         });
         requestDuration.record(latencyMs / 1000, { [ATTR.routeName]: decision.route });
+        log.info(
+          {
+            category: classification.category,
+            route: decision.route,
+            model: decision.model,
+            latency_ms: Math.round(latencyMs),
+          },
+          "incident answered",
+        );
         return {
           traceId: span.spanContext().traceId,
           requestId,

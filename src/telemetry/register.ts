@@ -17,6 +17,7 @@ import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
 import { SETTINGS } from "../config.ts";
 import { SqliteSpanExporter } from "./sqlite-span-exporter.ts";
 import { installTelemetryHandle } from "./handle.ts";
+import { GovernedSpanProcessor, normalizeErrorType } from "./governed-span-processor.ts";
 
 const env = process.env;
 env.OTEL_SERVICE_NAME ??= "incident-assistant";
@@ -24,10 +25,11 @@ env.OTEL_SERVICE_NAME ??= "incident-assistant";
 env.OTEL_BSP_SCHEDULE_DELAY ??= "200";
 
 const traceStore = SETTINGS.traceStore.schema.parse(env.TRACE_STORE ?? SETTINGS.traceStore.default);
-const spanProcessors: SpanProcessor[] = [new BatchSpanProcessor(new SqliteSpanExporter(traceStore))];
+const exportProcessors: SpanProcessor[] = [new BatchSpanProcessor(new SqliteSpanExporter(traceStore))];
 if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
-  spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+  exportProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
 }
+const spanProcessors = [new GovernedSpanProcessor(normalizeErrorType, exportProcessors)];
 
 const prometheus = new PrometheusExporter({ preventServerStart: true });
 

@@ -13,6 +13,7 @@ let services: RunningServices;
 let serve: ChildProcess | undefined;
 let api: string;
 let store: TraceStore;
+let serveOutput: () => string;
 
 /** The assistant runs as `cli serve` in its own process; the test owns the mock services so it can set their world. */
 beforeAll(async () => {
@@ -30,6 +31,7 @@ beforeAll(async () => {
     /listening on (\S+)/,
   );
   serve = started.child;
+  serveOutput = started.output;
   api = started.match[1] as string;
   store = new TraceStore(traceStore);
 });
@@ -210,6 +212,18 @@ describe("one question, one trace", () => {
       "POST /v1/employees/:employee_id/sessions/revoke",
     );
     expect(server.attributes["http.response.status_code"]).toBe(403);
+
+    const logLine = serveOutput()
+      .split("\n")
+      .find((line) => line.includes('"tool call failed"') && line.includes(body.trace_id as string));
+    expect(JSON.parse(logLine ?? "{}")).toMatchObject({
+      span_id: revoke.spanId,
+      error_type: "insufficient_scope",
+    });
+
+    const metrics = await (await fetch(`${api}/metrics`)).text();
+    expect(metrics).toMatch(/incident_stage_duration_count\{stage="tool",outcome="error"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/gen_ai_client_token_usage_count\{/);
   });
 
   it("retries a 503 and records each attempt under the TOOL span", async () => {

@@ -9,6 +9,7 @@ import {
 } from "@arizeai/openinference-semantic-conventions";
 import { inSpan, markSpanError } from "../../tracing.ts";
 import { ATTR, GEN_AI } from "../../semconv.ts";
+import { log } from "../../log.ts";
 
 export type ToolOutcome = "success" | "partial" | "error";
 
@@ -214,6 +215,15 @@ function recordResult(span: Span, tool: ToolDefinition, result: ToolResult, atte
       span,
       result.errorType ?? "error",
       attemptResult.kind === "response" ? undefined : attemptResult.error,
+    );
+    log.warn(
+      {
+        tool: tool.name,
+        http_status: result.httpStatus,
+        error_type: result.errorType,
+        retries: result.retries,
+      },
+      "tool call failed",
     );
   }
 }

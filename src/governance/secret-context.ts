@@ -1,0 +1,166 @@
+/**
+ * Secrets recognised by their context rather than their format: the value after a credential-ish key
+ * (`password: …`, `"api_key":"…"`, `?token=…&`, `Cookie: …`, `Authorization: Bearer …`), a bare
+ * `Bearer`/`Basic` credential, and the password in URL userinfo. The key, scheme and URL stay readable;
+ * only the credential becomes `[REDACTED:<kind>]`.
+ */
+
+/**
+ * Key names that announce a credential. Short or ambiguous words must start the key (`pwd`, `sid`, `auth`),
+ * so that `bypass` or `rsid` do not count; long, unambiguous ones may end a longer key (`client_secret`,
+ * `accessToken`, `MDM_API_TOKEN`). In text a key counts only when a separator follows it at once, so
+ * `token_count: 12` and `sessions:read` stay.
+ */
+const KEY_STARTING_WORDS = "pwd|pass|sid|auth|sig|signature|session|creds|cookie|authorization";
+const KEY_ENDING_WORDS = [
+  "password|passwd|passphrase|token|credentials?|sessid|session[_-]?id",
+  "secret(?:[_-]?(?:access[_-]?)?key)?|(?:api|access|account|private|signing|encryption)[_-]?key",
+].join("|");
+
+/** An object key or CLI flag name that names a credential, e.g. `password`, `x-api-key`, `set-cookie`. */
+export const CREDENTIAL_KEY = new RegExp(
+  `(?:^|[^A-Za-z0-9])(?:${KEY_STARTING_WORDS})$|(?:${KEY_ENDING_WORDS})$`,
+  "i",
+);
+
+const KEY_WORDS = `(?<![A-Za-z0-9])(?:${KEY_STARTING_WORDS})|(?<=[?&])key|${KEY_ENDING_WORDS}`;
+
+/** key, the key's closing quote and separator (`=`, `:`, `:=`, `=>`), then the value's opening quote. */
+const ASSIGNMENT = new RegExp(String.raw`(${KEY_WORDS})\\?["']?[ \t]*(?::=|=>|=|:)[ \t]*(\\"|"|')?`, "gi");
+
+/** Values that are not secrets: empty, masked, placeholders, already redacted. */
+const PLACEHOLDER =
+  /^(?:null|nil|none|true|false|undefined|\*+|x{3,}|\.{3}|…|\[REDACTED.*|<[^>]*>|\$\{[^}]*\}|\{\{.*\}\}|%[A-Za-z_]+%)$/i;
+const SHORT_NUMBER = /^\d{1,4}$/;
+const AUTH_SCHEME = /^(bearer|basic|token|digest|negotiate|ntlm|apikey|dpop|aws4-hmac-sha256)([ \t]+)/i;
+
+/**
+ * `bare`: `key=value` ends at whitespace, a quote or a query/cookie/list delimiter.
+ * `header`: header values (`Cookie:`, `Authorization:`) run to the end of the line.
+ */
+type ValueSyntax = "bare" | "header";
+
+function kindOfKey(key: string): string {
+  const lower = key.toLowerCase();
+  if (lower.includes("pass") || lower.endsWith("pwd")) return "password";
+  if (lower.includes("secret") || lower.includes("signing") || lower.includes("encryption")) return "secret";
+  if (lower.includes("cookie")) return "cookie";
+  if (lower.includes("authorization")) return "authorization";
+  if (lower.includes("token")) return "token";
+  if (lower.includes("sess") || lower.endsWith("sid")) return "session";
+  if (lower.includes("private")) return "private_key";
+  if (lower.includes("key")) return "api_key";
+  if (lower.includes("sig")) return "signature";
+  return "credential";
+}
+
+/** Where the value that starts at `start` ends, given its opening quote (if any). */
+function valueEnd(text: string, start: number, quote: string | undefined, syntax: ValueSyntax): number {
+  let i = start;
+  if (quote === '\\"') {
+    while (i < text.length && !(text[i] === "\\" && text[i + 1] === '"')) i++;
+    return i;
+  }
+  if (quote === '"') {
+    while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+    return Math.min(i, text.length);
+  }
+  if (quote === "'") {
+    while (i < text.length && text[i] !== "'" && text[i] !== "\n") i++;
+    return i;
+  }
+  const stops = syntax === "header" ? HEADER_STOPS : BARE_STOPS;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (stops.includes(ch)) break;
+    // A JSON escape (`\n`, `\"`) ends the value: it belongs to the surrounding JSON string.
+    if (ch === "\\" && i + 1 < text.length && ESCAPE_LETTERS.includes(text[i + 1]!)) break;
+    i++;
+  }
+  return i;
+}
+const BARE_STOPS = " \t\r\n\"'&;,<>)]}";
+const HEADER_STOPS = '\r\n"';
+const ESCAPE_LETTERS = 'nrtu"\\';
+
+function isSecretValue(value: string, kind: string, key: string): boolean {
+  if (value === "" || PLACEHOLDER.test(value)) return false;
+  if (kind !== "password" && SHORT_NUMBER.test(value)) return false; // `max_token: 256`
+  // The shell's `PWD=/work/dir` is a path, not a password.
+  return !(key.toLowerCase().endsWith("pwd") && (value.startsWith("/") || value.startsWith("~")));
+}
+
+/**
+ * The value of credential `key` with the credential redacted (`Bearer x` → `Bearer [REDACTED:bearer]`),
+ * or `value` itself when it is a placeholder, masked, or clearly not a secret.
+ */
+export function redactCredentialValue(key: string, value: string): string {
+  let kind = kindOfKey(key);
+  let scheme = "";
+  if (kind === "authorization") {
+    const match = AUTH_SCHEME.exec(value);
+    if (match) {
+      scheme = match[0];
+      kind = schemeKind(match[1]!);
+    }
+  }
+  return isSecretValue(value.slice(scheme.length), kind, key) ? `${scheme}[REDACTED:${kind}]` : value;
+}
+
+/** `password: x`, `"api_key":"x"`, `?token=x&`, `Cookie: a=b; c=d`, `Authorization: Bearer x` → value redacted. */
+export function redactAssignments(text: string): string {
+  ASSIGNMENT.lastIndex = 0;
+  let out = "";
+  let copied = 0;
+  for (let match = ASSIGNMENT.exec(text); match !== null; match = ASSIGNMENT.exec(text)) {
+    const key = match[1]!;
+    const kind = kindOfKey(key);
+    const start = match.index + match[0].length;
+    const end = valueEnd(text, start, match[2], kind === "cookie" || kind === "authorization" ? "header" : "bare");
+    const value = text.slice(start, end);
+    const redacted = redactCredentialValue(key, value);
+    if (redacted === value) continue;
+    out += text.slice(copied, start) + redacted;
+    copied = end;
+    ASSIGNMENT.lastIndex = Math.max(end, ASSIGNMENT.lastIndex);
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+function schemeKind(scheme: string): string {
+  const lower = scheme.toLowerCase();
+  return lower === "basic" ? "basic_auth" : lower === "bearer" ? "bearer" : "authorization";
+}
+
+/** A bare `Bearer <token>` anywhere (logs, prose, curl commands). */
+const BEARER = /(?<![A-Za-z0-9])(bearer[ \t]+)([A-Za-z0-9._~+/=-]{8,})/gi;
+const HAS_DIGIT_OR_SYMBOL = /[0-9._~+/=-]/;
+const MIXED_CASE = /[a-z].*[A-Z]|[A-Z].*[a-z].*[A-Z]/;
+
+/** A token, not an English word: "Bearer tokens", "Bearer JWTs" stay. */
+function looksLikeToken(value: string): boolean {
+  return HAS_DIGIT_OR_SYMBOL.test(value) || (value.length >= 16 && MIXED_CASE.test(value));
+}
+
+/** A bare `Basic <base64 of user:password>`; the decoding check keeps "Basic configuration" intact. */
+const BASIC = /(?<![A-Za-z0-9])(basic[ \t]+)([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])/gi;
+const USER_COLON_PASSWORD = /^[\x20-\x7e]*:[\x20-\x7e]*$/;
+
+/** `scheme://user:password@host`: the password part. */
+const URL_USERINFO =
+  /(?<![A-Za-z0-9+.-])([a-z][a-z0-9+.-]{1,20}:\/\/[^\s:/?#@"'\\]*:)([^\s/?#@"'\\]+)(?=@[^\s@])/gi;
+
+export function redactBareCredentials(text: string): string {
+  return text
+    .replace(BEARER, (match, scheme: string, token: string) =>
+      looksLikeToken(token) ? `${scheme}[REDACTED:bearer]` : match,
+    )
+    .replace(BASIC, (match, scheme: string, encoded: string) =>
+      USER_COLON_PASSWORD.test(Buffer.from(encoded, "base64").toString("latin1"))
+        ? `${scheme}[REDACTED:basic_auth]`
+        : match,
+    )
+    .replace(URL_USERINFO, (match, prefix: string, password: string) =>
+      password.startsWith("[REDACTED") ? match : `${prefix}[REDACTED:url_credential]`,
+    );
+}

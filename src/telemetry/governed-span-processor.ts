@@ -1,0 +1,67 @@
+import type { Context } from "@opentelemetry/api";
+import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+
+/** Rewrites a finished span before it reaches any exporter; returns the span to export. */
+export type SpanTransform = (span: ReadableSpan) => ReadableSpan;
+
+/**
+ * Runs every finished span through `transform` before handing it to the export processors, so
+ * nothing reaches the store or an OTLP backend untransformed.
+ */
+export class GovernedSpanProcessor implements SpanProcessor {
+  constructor(
+    private readonly transform: SpanTransform,
+    private readonly exportProcessors: readonly SpanProcessor[],
+  ) {}
+
+  onStart(span: Span, parentContext: Context): void {
+    for (const processor of this.exportProcessors) processor.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    const governed = this.transform(span);
+    for (const processor of this.exportProcessors) processor.onEnd(governed);
+  }
+
+  async forceFlush(): Promise<void> {
+    await Promise.all(this.exportProcessors.map((processor) => processor.forceFlush()));
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all(this.exportProcessors.map((processor) => processor.shutdown()));
+  }
+}
+
+/** A copy of `span` with other attributes (and events); everything else is the original's. */
+export function withAttributes(
+  span: ReadableSpan,
+  attributes: ReadableSpan["attributes"],
+  events: ReadableSpan["events"] = span.events,
+): ReadableSpan {
+  return {
+    name: span.name,
+    kind: span.kind,
+    spanContext: () => span.spanContext(),
+    parentSpanContext: span.parentSpanContext,
+    startTime: span.startTime,
+    endTime: span.endTime,
+    status: span.status,
+    attributes,
+    links: span.links,
+    events,
+    duration: span.duration,
+    ended: span.ended,
+    resource: span.resource,
+    instrumentationScope: span.instrumentationScope,
+    droppedAttributesCount: span.droppedAttributesCount,
+    droppedEventsCount: span.droppedEventsCount,
+    droppedLinksCount: span.droppedLinksCount,
+  };
+}
+
+/** `error.type` is a string in OTel semantic conventions; undici's instrumentation sometimes writes a number. */
+export const normalizeErrorType: SpanTransform = (span) => {
+  const errorType = span.attributes["error.type"];
+  if (errorType === undefined || typeof errorType === "string") return span;
+  return withAttributes(span, { ...span.attributes, "error.type": String(errorType) });
+};
