@@ -13,6 +13,7 @@ import { replay } from "./scenarios/replay.ts";
 import { diagnosisLines, replayJson, replayReport } from "./scenarios/report.ts";
 import { completeTrace, recordDiagnosis } from "./trace-completion.ts";
 import { log } from "./log.ts";
+import { governanceFor } from "./governance/runtime.ts";
 import { enforceRetention } from "./retention.ts";
 import { isNamedQuery, NAMED_QUERIES } from "./store/queries.ts";
 import { toOtlpJson } from "./store/otlp.ts";
@@ -39,7 +40,7 @@ async function serve(config: Config) {
   const assistant = createAssistant(config, services.urls);
   const exporters = Object.values(services.started);
   const onAnswered = (traceId: string) => {
-    completeTrace(store, traceId, exporters).catch((error: unknown) =>
+    completeTrace(store, traceId, exporters, governanceFor(config)).catch((error: unknown) =>
       log.warn({ err: error, traceId }, "trace not diagnosed"),
     );
   };

@@ -5,7 +5,8 @@ import {
 } from "@arizeai/openinference-semantic-conventions";
 import type { FeedbackRecord, TraceStore } from "./store/trace-store.ts";
 import { tracer } from "./tracing.ts";
-import { ATTR } from "./semconv.ts";
+import { ATTR, RAW_PAYLOAD_ATTR } from "./semconv.ts";
+import type { Governance } from "./governance/runtime.ts";
 
 export const FEEDBACK_OUTCOMES = ["confirmed", "corrected", "escalated"] as const;
 
@@ -15,6 +16,7 @@ export const FEEDBACK_OUTCOMES = ["confirmed", "corrected", "escalated"] as cons
  */
 export function recordFeedback(
   store: TraceStore,
+  governance: Governance,
   feedback: Omit<FeedbackRecord, "receivedAt">,
   receivedAt = new Date(),
 ) {
@@ -36,14 +38,21 @@ export function recordFeedback(
           [SC.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.EVALUATOR,
           [ATTR.feedbackOutcome]: feedback.outcome,
           [ATTR.feedbackDelayS]: delayS,
+          // A raw payload: governance moves it to the restricted tier.
+          ...(feedback.comment && { [RAW_PAYLOAD_ATTR.feedbackComment]: feedback.comment }),
         },
       },
       trace.setSpanContext(ROOT_CONTEXT, rootContext),
     )
     .end();
 
-  store.addFeedback({ ...feedback, receivedAt: receivedAt.toISOString() });
+  // The always-kept tier holds the comment without secrets or personal data in clear.
+  const comment = feedback.comment && governance.safeText(feedback.comment);
+  store.addFeedback({ ...feedback, comment, receivedAt: receivedAt.toISOString() });
   store.setFeedbackOutcome(feedback.traceId, feedback.outcome);
+  if (feedback.outcome === "escalated" && governance.enabled && governance.tiers.promote(feedback.traceId)) {
+    store.setSampling(feedback.traceId, "kept", "escalated");
+  }
   store.upsertAnnotation({
     traceId: feedback.traceId,
     spanId: root.spanId,
@@ -51,7 +60,7 @@ export function recordFeedback(
     annotatorKind: "HUMAN",
     label: feedback.outcome,
     score: feedback.outcome === "confirmed" ? 1 : 0,
-    explanation: feedback.comment,
+    explanation: comment,
     identifier: "",
     metadata: { delay_s: delayS },
     createdAt: receivedAt.toISOString(),

@@ -44,6 +44,12 @@ export const ATTR = {
   errorType: "error.type",
 } as const;
 
+/** Attributes that carry raw payloads: governance keeps them in the restricted tier only. */
+export const RAW_PAYLOAD_ATTR = {
+  /** The analyst's feedback comment. */
+  feedbackComment: "feedback.comment",
+} as const;
+
 /** OpenTelemetry GenAI semantic conventions (development status, so spelled out here). */
 export const GEN_AI = {
   operationName: "gen_ai.operation.name",

@@ -1,4 +1,5 @@
 import { diagnose, findingsToAnnotations, type Diagnosis } from "./diagnosis/index.ts";
+import type { Governance } from "./governance/runtime.ts";
 import type { SpanRecord, TraceStore } from "./store/trace-store.ts";
 import { summarize } from "./store/trace-summary.ts";
 import { waitForTrace } from "./store/wait-for-trace.ts";
@@ -18,12 +19,26 @@ export function recordDiagnosis(store: TraceStore, traceId: string, spans: reado
   return diagnosis;
 }
 
-/** Once every span of the trace has reached the store (other processes included), diagnose it. */
+/**
+ * Once every span of the trace has reached the store (other processes included): diagnose it, then
+ * apply tail sampling to its raw payloads (keep errors, flagged answers, escalations, a sample).
+ */
 export async function completeTrace(
   store: TraceStore,
   traceId: string,
   serviceUrls: readonly string[],
+  governance: Governance,
 ): Promise<{ spans: SpanRecord[]; diagnosis: Diagnosis }> {
   const spans = await waitForTrace(store, traceId, serviceUrls);
-  return { spans, diagnosis: recordDiagnosis(store, traceId, spans) };
+  const diagnosis = recordDiagnosis(store, traceId, spans);
+  if (governance.enabled) {
+    const decision = governance.tiers.decide({
+      traceId,
+      failed: spans.some((span) => span.oiKind !== null && span.statusCode === "ERROR"),
+      flagged: diagnosis.findings.length > 0,
+      escalated: store.feedbackOf(traceId).some((feedback) => feedback.outcome === "escalated"),
+    });
+    store.setSampling(traceId, decision.keep ? "kept" : "dropped", decision.reason);
+  }
+  return { spans, diagnosis };
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { RequestHandler } from "express";
 import { ROLES, type Role } from "../config.ts";
 import { ApiError } from "./errors.ts";
@@ -8,6 +9,8 @@ declare module "express-serve-static-core" {
   interface Request {
     /** The caller's role; `admin` when no tokens are configured (an open, loopback-only API). */
     role?: Role;
+    /** Who is calling, for the audit log: the role and a fingerprint of the token, never the token. */
+    caller?: string;
   }
 }
 
@@ -16,6 +19,7 @@ export function authenticate(tokens: ReadonlyMap<string, Role>): RequestHandler 
   return (req, res, next) => {
     if (tokens.size === 0) {
       req.role = "admin";
+      req.caller = "local";
       return next();
     }
     const token = /^Bearer\s+(\S+)$/i.exec(req.get("authorization") ?? "")?.[1];
@@ -25,6 +29,10 @@ export function authenticate(tokens: ReadonlyMap<string, Role>): RequestHandler 
       throw new ApiError(401, "unauthorized", token ? "unknown bearer token" : "a bearer token is required");
     }
     req.role = role;
+    req.caller = `${role}:${createHash("sha256")
+      .update(token as string)
+      .digest("hex")
+      .slice(0, 8)}`;
     next();
   };
 }

@@ -14,6 +14,7 @@ import { ApiError, errorHandler, notFound, parseInput } from "./errors.ts";
 import { createOtlpReceiver } from "./otlp-receiver.ts";
 import { authenticate, requireRole } from "./auth.ts";
 import { enforceRetention } from "../retention.ts";
+import { governanceFor } from "../governance/runtime.ts";
 import { isNamedQuery, listTraces, NAMED_QUERIES, traceFiltersSchema } from "../store/queries.ts";
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
@@ -40,6 +41,7 @@ export interface ApiOptions {
 
 /** The assistant's HTTP API: ask, feedback, traces and queries, the OTLP receiver, health and metrics. */
 export function createApi(assistant: Assistant, store: TraceStore, options: ApiOptions = {}): Express {
+  const governance = governanceFor(assistant.config);
   const app = express();
   app.disable("x-powered-by");
   app.use("/v1", authenticate(assistant.config.apiTokens));
@@ -64,7 +66,8 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
       options.onAnswered?.(result.traceId);
       res.json({
         trace_id: result.traceId,
-        answer: result.answer,
+        // The analyst sees names (they asked about them), never a secret that came back from a tool.
+        answer: governance.withoutSecrets(result.answer),
         route: result.route,
         model: result.model,
         latency_ms: Math.round(result.latencyMs),
@@ -79,7 +82,11 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
     const body = parseInput(feedbackSchema, req.body);
     if (!store.hasTrace(body.trace_id))
       throw new ApiError(404, "trace_not_found", `no trace ${body.trace_id}`, "trace_id");
-    recordFeedback(store, { traceId: body.trace_id, outcome: body.outcome, comment: body.comment ?? null });
+    recordFeedback(store, governance, {
+      traceId: body.trace_id,
+      outcome: body.outcome,
+      comment: body.comment ?? null,
+    });
     res.status(202).json({ trace_id: body.trace_id, outcome: body.outcome });
   });
 
@@ -96,15 +103,38 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
     res.json({ query: name, rows: NAMED_QUERIES[name](store) });
   });
 
+  app.get("/v1/traces/:id/payloads", requireRole("reviewer"), (req, res) => {
+    const traceId = traceIdParameter(String(req.params.id));
+    const payloads = governance.restricted.read(traceId, req.caller ?? "unknown");
+    if (payloads.length === 0) {
+      throw new ApiError(
+        404,
+        "no_restricted_payloads",
+        `the restricted tier holds no payloads of trace ${traceId}`,
+        "id",
+      );
+    }
+    res.json({ trace_id: traceId, payloads });
+  });
+
+  app.get("/v1/admin/audit", requireRole("admin"), (_req, res) => {
+    res.json({ entries: governance.restricted.auditLog() });
+  });
+
   app.post("/v1/admin/retention", requireRole("admin"), async (_req, res) => {
     const deleted = await enforceRetention(store, assistant.config.traceRetention);
-    res.json({ deleted, retention_ms: assistant.config.traceRetention });
+    const payloads = governance.restricted.deleteStoredBefore(
+      Date.now() - assistant.config.restrictedRetention,
+    );
+    res.json({
+      deleted,
+      retention_ms: assistant.config.traceRetention,
+      restricted_payloads_deleted: payloads,
+    });
   });
 
   app.get("/v1/traces/:id", (req, res) => {
-    const traceId = req.params.id;
-    if (!TRACE_ID.test(traceId))
-      throw new ApiError(400, "invalid_request", "expected a 32-character lowercase hex trace id", "id");
+    const traceId = traceIdParameter(req.params.id);
     const view = traceView(store, traceId);
     if (!view) throw new ApiError(404, "trace_not_found", `no trace ${traceId}`, "id");
     res.json(view);
@@ -113,6 +143,13 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
   app.use(notFound);
   app.use(errorHandler);
   return app;
+}
+
+function traceIdParameter(value: string): string {
+  if (!TRACE_ID.test(value)) {
+    throw new ApiError(400, "invalid_request", "expected a 32-character lowercase hex trace id", "id");
+  }
+  return value;
 }
 
 /** A model or tool service that failed us is a 502/503 to our caller, never a bare 500. */

@@ -18,8 +18,6 @@
  * still match are digit-bearing camelCase names (`CipherChaCha20Poly1305`), rare in span attributes.
  */
 
-export const CANDIDATE_RUN = /[A-Za-z0-9+/=_-]{20,}/g;
-
 const MIN_LENGTH = 20;
 const MAX_WORD_COVER = 0.65;
 const WORD = /[A-Z]?[a-z]{3,}|[A-Z]{3,}(?![a-z])|[0-9]{3,}/g;
@@ -29,7 +27,7 @@ const SEPARATOR_CAPTURE = /([/_-]+)/;
 const REDACTED = "[REDACTED:high_entropy]";
 const counts = new Uint16Array(128);
 
-/** Whether `run` (a CANDIDATE_RUN match) as a whole looks like a random secret. */
+/** Whether `run` (base64/base64url characters, `=` only as padding) as a whole looks like a random secret. */
 function looksRandom(run: string): boolean {
   let length = run.length;
   while (length > 0 && run.charCodeAt(length - 1) === 61 /* = padding */) length--;
@@ -56,6 +54,14 @@ function looksRandom(run: string): boolean {
   return wordCover(run.slice(0, length)) < MAX_WORD_COVER;
 }
 
+/** Upper case, lower case and digit: the first test, cheap and decisive for most tokens. */
+function hasAllClasses(text: string): boolean {
+  return UPPER.test(text) && LOWER.test(text) && DIGIT.test(text);
+}
+const UPPER = /[A-Z]/;
+const LOWER = /[a-z]/;
+const DIGIT = /[0-9]/;
+
 function wordCover(text: string): number {
   let covered = 0;
   for (const match of text.matchAll(WORD)) covered += match[0].length;
@@ -75,8 +81,28 @@ function isCompoundOfWords(run: string): boolean {
   return words >= 2 || wordLength * 3 >= run.length;
 }
 
-/** Replacement for one CANDIDATE_RUN match: the run itself, or with its random parts redacted. */
-export function redactRandomRun(run: string): string {
+/** Dots and inner `=` (`name=value`) separate candidates; trailing `=` is base64 padding. */
+const PART_SEPARATOR = /(\.+|=+(?=[^=.]))/;
+
+/** `token` (a run of `[A-Za-z0-9+/=_.-]`) with its random-looking parts redacted. */
+export function redactHighEntropy(token: string): string {
+  if (token.length < MIN_LENGTH || !hasAllClasses(token)) return token;
+  const parts = token.split(PART_SEPARATOR); // part, separator, part, …
+  let changed = false;
+  for (let i = 0; i < parts.length; i += 2) {
+    const part = parts[i]!;
+    if (part.length < MIN_LENGTH) continue;
+    const redacted = redactRandomRun(part);
+    if (redacted !== part) {
+      parts[i] = redacted;
+      changed = true;
+    }
+  }
+  return changed ? parts.join("") : token;
+}
+
+/** One part of a token: itself, or with its random stretches redacted. */
+function redactRandomRun(run: string): string {
   if (SEPARATORS.test(run) && isCompoundOfWords(run)) return redactBetweenWords(run);
   return looksRandom(run) ? REDACTED : run;
 }

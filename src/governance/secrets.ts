@@ -1,19 +1,20 @@
-import { CANDIDATE_RUN, redactRandomRun } from "./entropy.ts";
 import {
   CREDENTIAL_KEY,
   redactAssignments,
   redactBareCredentials,
   redactCredentialValue,
 } from "./secret-context.ts";
-import { SECRET_FORMATS } from "./secret-patterns.ts";
+import { TEXT_FORMATS } from "./secret-patterns.ts";
+import { redactTokens } from "./token-scan.ts";
 
 /**
  * Secret redaction for span attributes, events, logs and API responses: synchronous, allocation-free when
  * nothing is found, and layered from the most to the least specific evidence:
  * 1. exact values from the project's own configuration (`knownSecrets`);
- * 2. known formats (secret-patterns.ts): vendor keys, JWTs, PEM private keys;
+ * 2. multi-token formats (secret-patterns.ts): PEM private keys, webhook URLs;
  * 3. context (secret-context.ts): credential keys, auth headers, cookies, URL userinfo;
- * 4. high-entropy tokens of unknown formats (entropy.ts).
+ * 4. single-token formats (secret-patterns.ts: vendor keys, JWTs), then high-entropy tokens of unknown
+ *    formats (entropy.ts), in one scan of the text's tokens (token-scan.ts).
  */
 export interface SecretRedactor {
   /** `text` with each secret replaced by `[REDACTED:<kind>]`; `text` itself when it holds none. */
@@ -39,14 +40,11 @@ const MIN_FORMAT_LENGTH = 16;
 const SEPARATOR_OR_SPACE = /[=:\s]/;
 const MAX_DEPTH = 32;
 
-const KNOWN_FORMAT = new RegExp(SECRET_FORMATS.map(({ source }, i) => `(?<f${i}>${source})`).join("|"), "g");
-const FORMAT_GROUPS = SECRET_FORMATS.map(({ kind }, i) => ({ group: `f${i}`, marker: `[REDACTED:${kind}]` }));
-
-function replaceKnownFormat(...args: unknown[]): string {
-  const groups = args[args.length - 1] as Record<string, string | undefined>;
-  const format = FORMAT_GROUPS.find(({ group }) => groups[group] !== undefined);
-  return format ? format.marker : "[REDACTED:secret]";
-}
+const TEXT_FORMAT_PATTERNS = TEXT_FORMATS.map(({ kind, anchor, source }) => ({
+  anchor,
+  pattern: new RegExp(source, "g"),
+  marker: `[REDACTED:${kind}]`,
+}));
 
 /** Each configured secret as it may appear: raw, inside a JSON string, URL-encoded; longest first. */
 function knownSecretSpellings(secrets: readonly string[]): string[] {
@@ -62,20 +60,47 @@ function knownSecretSpellings(secrets: readonly string[]): string[] {
 }
 
 const CLI_FLAG = /^--?([A-Za-z][\w-]*)$/;
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
+
+function percentDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    // Malformed escapes elsewhere in the text: decode the well-formed UTF-8 sequences one by one.
+    return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (escapes) => {
+      try {
+        return decodeURIComponent(escapes);
+      } catch {
+        return escapes;
+      }
+    });
+  }
+}
 
 export function createSecretRedactor(options: SecretRedactorOptions = {}): SecretRedactor {
   const knownSecrets = knownSecretSpellings(options.knownSecrets ?? []);
 
+  /** Redacts `text`, and its percent-decoded form when only that reveals a secret (`password%3A%20…`). */
   function redact(text: string): string {
+    const out = redactLiteral(text);
+    if (!out.includes("%") || !PERCENT_ESCAPE.test(out)) return out;
+    const decoded = percentDecode(out);
+    const redactedDecoded = redactLiteral(decoded);
+    return redactedDecoded === decoded ? out : redactedDecoded;
+  }
+
+  function redactLiteral(text: string): string {
     let out = text;
     for (const secret of knownSecrets) {
       if (out.includes(secret)) out = out.replaceAll(secret, "[REDACTED:configured_credential]");
     }
     if (out.length < MIN_FORMAT_LENGTH && !SEPARATOR_OR_SPACE.test(out)) return out;
-    out = out.replace(KNOWN_FORMAT, replaceKnownFormat);
+    for (const { anchor, pattern, marker } of TEXT_FORMAT_PATTERNS) {
+      if (out.includes(anchor)) out = out.replace(pattern, marker);
+    }
     out = redactAssignments(out);
     out = redactBareCredentials(out);
-    return out.replace(CANDIDATE_RUN, redactRandomRun);
+    return redactTokens(out);
   }
 
   /** A value under credential key `key`: scalars are redacted, containers redacted throughout. */
@@ -114,7 +139,8 @@ export function createSecretRedactor(options: SecretRedactorOptions = {}): Secre
     for (const [key, item] of entries) {
       const safeKey = redact(key);
       const credentialKey = CREDENTIAL_KEY.test(key) ? key : sensitiveKey;
-      const redacted = credentialKey === undefined ? walk(item, depth + 1) : redactUnderKey(credentialKey, item, depth + 1);
+      const redacted =
+        credentialKey === undefined ? walk(item, depth + 1) : redactUnderKey(credentialKey, item, depth + 1);
       if (safeKey !== key || redacted !== item) {
         copy ??= Object.fromEntries(entries);
         if (safeKey !== key) delete copy[key];
@@ -125,7 +151,8 @@ export function createSecretRedactor(options: SecretRedactorOptions = {}): Secre
   }
 
   function walk(value: unknown, depth: number, sensitiveKey?: string): unknown {
-    if (typeof value === "string") return sensitiveKey === undefined ? redact(value) : redactCredentialValue(sensitiveKey, value);
+    if (typeof value === "string")
+      return sensitiveKey === undefined ? redact(value) : redactCredentialValue(sensitiveKey, value);
     if (typeof value !== "object" || value === null) return value;
     if (depth > MAX_DEPTH) return "[REDACTED:too_deep]";
     if (Array.isArray(value)) return walkArray(value, depth, sensitiveKey);

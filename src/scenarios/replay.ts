@@ -9,6 +9,7 @@ import type { Diagnosis } from "../diagnosis/index.ts";
 import type { RunningServices } from "../services.ts";
 import type { SpanRecord, TraceStore } from "../store/trace-store.ts";
 import { completeTrace } from "../trace-completion.ts";
+import { governanceFor } from "../governance/runtime.ts";
 import { flushTelemetry } from "../telemetry/handle.ts";
 import { checkExpectations, type ExpectationResult } from "./expectations.ts";
 import type { Scenario } from "./scenario.ts";
@@ -49,18 +50,20 @@ export async function replay(
     const { trace_id: traceId, answer } = await ask(url, scenario.request);
     await flushTelemetry();
     const exporters = Object.values(services.started);
-    let { spans, diagnosis } = await completeTrace(store, traceId, exporters);
+    const governance = governanceFor(config);
+    let { spans, diagnosis } = await completeTrace(store, traceId, exporters, governance);
 
     if (scenario.feedback) {
       const root = spans.find((span) => span.oiKind === "AGENT");
       const answeredAt = root ? Number(root.endNs / 1_000_000n) : Date.now();
       recordFeedback(
         store,
+        governance,
         { traceId, outcome: scenario.feedback.outcome, comment: scenario.feedback.comment ?? null },
         new Date(answeredAt + scenario.feedback.after),
       );
       await flushTelemetry();
-      ({ spans, diagnosis } = await completeTrace(store, traceId, exporters));
+      ({ spans, diagnosis } = await completeTrace(store, traceId, exporters, governance));
     }
 
     return {

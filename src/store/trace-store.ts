@@ -260,6 +260,13 @@ export class TraceStore {
     return traceIds.length;
   }
 
+  /** Records the tail-sampling decision about the trace's raw payloads, and why. */
+  setSampling(traceId: string, decision: "kept" | "dropped", reason: string) {
+    this.db
+      .prepare("UPDATE trace_summaries SET sampling_decision = ?, sampling_reason = ? WHERE trace_id = ?")
+      .run(decision, reason, traceId);
+  }
+
   setFeedbackOutcome(traceId: string, outcome: string) {
     this.db
       .prepare("UPDATE trace_summaries SET feedback_outcome = ? WHERE trace_id = ?")

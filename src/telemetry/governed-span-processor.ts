@@ -1,5 +1,6 @@
 import type { Context } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { Governance } from "../governance/runtime.ts";
 
 /** Rewrites a finished span before it reaches any exporter; returns the span to export. */
 export type SpanTransform = (span: ReadableSpan) => ReadableSpan;
@@ -32,23 +33,22 @@ export class GovernedSpanProcessor implements SpanProcessor {
   }
 }
 
-/** A copy of `span` with other attributes (and events); everything else is the original's. */
-export function withAttributes(
+/** A copy of `span` with another name, attributes and events; everything else is the original's. */
+export function withData(
   span: ReadableSpan,
-  attributes: ReadableSpan["attributes"],
-  events: ReadableSpan["events"] = span.events,
+  data: { name?: string; attributes: ReadableSpan["attributes"]; events?: ReadableSpan["events"] },
 ): ReadableSpan {
   return {
-    name: span.name,
+    name: data.name ?? span.name,
     kind: span.kind,
     spanContext: () => span.spanContext(),
     parentSpanContext: span.parentSpanContext,
     startTime: span.startTime,
     endTime: span.endTime,
     status: span.status,
-    attributes,
+    attributes: data.attributes,
     links: span.links,
-    events,
+    events: data.events ?? span.events,
     duration: span.duration,
     ended: span.ended,
     resource: span.resource,
@@ -63,5 +63,28 @@ export function withAttributes(
 export const normalizeErrorType: SpanTransform = (span) => {
   const errorType = span.attributes["error.type"];
   if (errorType === undefined || typeof errorType === "string") return span;
-  return withAttributes(span, { ...span.attributes, "error.type": String(errorType) });
+  return withData(span, { attributes: { ...span.attributes, "error.type": String(errorType) } });
 };
+
+/** Redaction, pseudonymization and payload tiers (src/governance) applied to an SDK span. */
+export function governSpans(governance: Governance): SpanTransform {
+  return (span) => {
+    const { traceId, spanId } = span.spanContext();
+    const governed = governance.govern({
+      traceId,
+      spanId,
+      name: span.name,
+      attributes: span.attributes,
+      events: span.events,
+    });
+    return withData(span, {
+      name: governed.name,
+      attributes: governed.attributes as ReadableSpan["attributes"],
+      events: span.events.map((event, index) => ({
+        ...event,
+        name: governed.events[index]?.name ?? event.name,
+        attributes: governed.events[index]?.attributes as ReadableSpan["attributes"],
+      })),
+    });
+  };
+}

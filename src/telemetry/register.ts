@@ -13,28 +13,37 @@ import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
+import { envDetector, hostDetector, osDetector } from "@opentelemetry/resources";
 import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
-import { SETTINGS } from "../config.ts";
+import { ConfigError, loadConfig, type Config } from "../config.ts";
+import { governanceFor } from "../governance/runtime.ts";
 import { SqliteSpanExporter } from "./sqlite-span-exporter.ts";
 import { installTelemetryHandle } from "./handle.ts";
-import { GovernedSpanProcessor, normalizeErrorType } from "./governed-span-processor.ts";
+import { GovernedSpanProcessor, governSpans, normalizeErrorType } from "./governed-span-processor.ts";
 
 const env = process.env;
 env.OTEL_SERVICE_NAME ??= "incident-assistant";
 // Other processes (the replay runner) wait for spans to reach the store: keep batches short.
 env.OTEL_BSP_SCHEDULE_DELAY ??= "200";
 
-const traceStore = SETTINGS.traceStore.schema.parse(env.TRACE_STORE ?? SETTINGS.traceStore.default);
-const exportProcessors: SpanProcessor[] = [new BatchSpanProcessor(new SqliteSpanExporter(traceStore))];
+const config = configOrExit();
+// Created now, before this process starts any other: it creates the installation's key files.
+const governance = governanceFor(config);
+const exportProcessors: SpanProcessor[] = [new BatchSpanProcessor(new SqliteSpanExporter(config.traceStore))];
 if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
   exportProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
 }
-const spanProcessors = [new GovernedSpanProcessor(normalizeErrorType, exportProcessors)];
+const governSpan = governSpans(governance);
+const spanProcessors = [
+  new GovernedSpanProcessor((span) => governSpan(normalizeErrorType(span)), exportProcessors),
+];
 
 const prometheus = new PrometheusExporter({ preventServerStart: true });
 
 const sdk = new NodeSDK({
   spanProcessors,
+  // Not the process detector: its command-line arguments may hold a question, or a secret.
+  resourceDetectors: [envDetector, hostDetector, osDetector],
   metricReaders: [prometheus],
   logRecordProcessors: [],
   instrumentations: [
@@ -58,4 +67,14 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     void sdk.shutdown().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
   });
+}
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
 }

@@ -101,7 +101,7 @@ describe("one question, one trace", () => {
     expect(root).toMatchObject({ name: "answer_incident", oiKind: "AGENT" });
     expect(root.attributes).toMatchObject({
       "session.id": "session-1",
-      "user.id": "analyst-7",
+      "user.id": expect.stringMatching(/^name_[0-9a-f]{10}$/),
       "incident.config.synthesizer_prompt_version": "synthesizer-v2",
       "incident.config.router_prompt_version": "router-v1",
       "incident.config.routing_policy": "cost-saver",

@@ -1,0 +1,162 @@
+import { dirname, join } from "node:path";
+import type { Config } from "../config.ts";
+import { isSafeAttribute, PSEUDONYMOUS_KEYS } from "./attribute-policy.ts";
+import { loadOrCreateKey } from "./key.ts";
+import { PayloadTiers } from "./payload-tiers.ts";
+import { createPseudonymizer, type Pseudonymizer } from "./pseudonymize.ts";
+import { RestrictedStore, type SpanPayload } from "./restricted-store.ts";
+import { TailSampler } from "./sampling.ts";
+import { createSecretRedactor, type SecretRedactor } from "./secrets.ts";
+
+type Attributes = Record<string, unknown>;
+
+/** A span as governance sees it: what may hold data, nothing else. */
+export interface SpanData {
+  traceId: string;
+  spanId: string;
+  name: string;
+  attributes: Attributes;
+  events: readonly { name: string; attributes?: Attributes | undefined }[];
+}
+
+export interface GovernedSpan {
+  name: string;
+  /** Safe metadata, redacted and pseudonymized: what every trace keeps. */
+  attributes: Attributes;
+  events: { name: string; attributes: Attributes }[];
+}
+
+const GRACE_MAX_TRACES = 2_000;
+const GRACE_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Governance as one object per process: secrets never leave it, personal data leaves it only as
+ * keyed pseudonyms, and raw payloads go to the restricted tier by tail-sampling decision.
+ */
+export class Governance {
+  readonly redactor: SecretRedactor;
+  private readonly pseudonymizer: Pseudonymizer;
+  private restrictedStore: RestrictedStore | undefined;
+  private payloadTiers: PayloadTiers | undefined;
+
+  constructor(
+    private readonly config: Config,
+    readonly enabled = config.governance === "on",
+  ) {
+    const keyDir = dirname(config.traceStore);
+    this.redactor = createSecretRedactor({ knownSecrets: knownSecrets(config) });
+    this.pseudonymizer = createPseudonymizer(
+      loadOrCreateKey({ configured: config.pseudonymizationKey, path: join(keyDir, "pseudonymization.key") }),
+    );
+  }
+
+  /** The restricted tier, opened on first use: only the assistant process ever needs it. */
+  get tiers(): PayloadTiers {
+    this.payloadTiers ??= new PayloadTiers(
+      this.restricted,
+      new TailSampler({
+        healthyRate: this.config.sampleHealthyRate,
+        maxHealthyPerMinute: this.config.sampleMaxHealthyPerMinute,
+      }),
+      { graceMs: this.config.restrictedGrace, maxTraces: GRACE_MAX_TRACES, maxBytes: GRACE_MAX_BYTES },
+    );
+    return this.payloadTiers;
+  }
+
+  get restricted(): RestrictedStore {
+    this.restrictedStore ??= new RestrictedStore(
+      this.config.restrictedStore,
+      loadOrCreateKey({
+        configured: this.config.restrictedStoreKey,
+        path: join(dirname(this.config.traceStore), "restricted.key"),
+      }).subarray(0, 32),
+    );
+    return this.restrictedStore;
+  }
+
+  /** Text fit for the always-kept tier and the logs: no secrets, no personal data in clear. */
+  safeText(text: string): string {
+    if (!this.enabled) return text;
+    return this.pseudonymizer.scrub(this.redactor.redact(text));
+  }
+
+  /** Text fit for an analyst or the restricted tier: personal data stays, secrets do not. */
+  withoutSecrets<T>(value: T): T {
+    return this.enabled ? (this.redactor.redactDeep(value) as T) : value;
+  }
+
+  private safeValue(key: string, value: unknown): unknown {
+    if (typeof value === "string") {
+      return PSEUDONYMOUS_KEYS.has(key) ? this.pseudonymizer.token("name", value) : this.safeText(value);
+    }
+    if (Array.isArray(value))
+      return value.map((item) => (typeof item === "string" ? this.safeText(item) : item));
+    return value;
+  }
+
+  private safeAttributes(attributes: Attributes): Attributes {
+    const safe: Attributes = {};
+    for (const [key, value] of Object.entries(attributes))
+      safe[this.safeText(key)] = this.safeValue(key, value);
+    return safe;
+  }
+
+  /**
+   * Splits a finished span: safe metadata to keep in every trace, and its raw payload handed to
+   * the restricted tier's grace buffer. Event and link values are treated as safe text.
+   */
+  govern(span: SpanData): GovernedSpan {
+    if (!this.enabled) {
+      return { name: span.name, attributes: span.attributes, events: span.events.map(withAttributes) };
+    }
+    const kept: Attributes = {};
+    const raw: Attributes = {};
+    for (const [key, value] of Object.entries(span.attributes)) {
+      if (isSafeAttribute(key)) kept[key] = this.safeValue(key, value);
+      else raw[key] = value;
+    }
+    if (Object.keys(raw).length > 0) {
+      const payload: SpanPayload = {
+        spanId: span.spanId,
+        spanName: span.name,
+        attributes: this.withoutSecrets(raw),
+      };
+      this.tiers.hold(span.traceId, payload);
+    }
+    return {
+      name: this.safeText(span.name),
+      attributes: kept,
+      events: span.events.map((event) => ({
+        name: this.safeText(event.name),
+        attributes: this.safeAttributes(event.attributes ?? {}),
+      })),
+    };
+  }
+}
+
+const withAttributes = (event: SpanData["events"][number]) => ({
+  name: event.name,
+  attributes: event.attributes ?? {},
+});
+
+/** The credentials in this process's configuration: redacted wherever they turn up. */
+function knownSecrets(config: Config): string[] {
+  return [
+    config.openaiApiKey,
+    config.mdmApiToken,
+    config.sessionsApiToken,
+    config.pseudonymizationKey,
+    config.restrictedStoreKey,
+    ...config.apiTokens.keys(),
+  ].filter(Boolean);
+}
+
+const instances = new Map<string, Governance>();
+
+/** One Governance per trace store and mode in a process, shared by telemetry and the app. */
+export function governanceFor(config: Config): Governance {
+  const key = `${config.traceStore}|${config.restrictedStore}|${config.governance}`;
+  let instance = instances.get(key);
+  if (!instance) instances.set(key, (instance = new Governance(config)));
+  return instance;
+}
