@@ -46,8 +46,9 @@ export function recordFeedback(
     )
     .end();
 
-  // The always-kept tier holds the comment without secrets or personal data in clear.
-  const comment = feedback.comment && governance.safeText(feedback.comment);
+  // Free text from an analyst is a raw payload: the span hands it to the restricted tier, and the
+  // always-kept tier stores no comment at all (a name in prose cannot be reliably pseudonymized).
+  const comment = governance.enabled ? null : feedback.comment;
   store.addFeedback({ ...feedback, comment, receivedAt: receivedAt.toISOString() });
   store.setFeedbackOutcome(feedback.traceId, feedback.outcome);
   if (feedback.outcome === "escalated" && governance.enabled && governance.tiers.promote(feedback.traceId)) {
