@@ -117,6 +117,10 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
     res.json({ trace_id: traceId, payloads });
   });
 
+  app.get("/v1/admin/config", requireRole("admin"), (_req, res) => {
+    res.json({ config: governance.withoutSecrets(publicConfig(assistant.config)) });
+  });
+
   app.get("/v1/admin/audit", requireRole("admin"), (_req, res) => {
     res.json({ entries: governance.restricted.auditLog() });
   });
@@ -143,6 +147,24 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
   app.use(notFound);
   app.use(errorHandler);
   return app;
+}
+
+/** The configuration as an admin may read it: credentials shown only as set or not. */
+function publicConfig(config: Assistant["config"]) {
+  const credentials = new Set([
+    "openaiApiKey",
+    "mdmApiToken",
+    "sessionsApiToken",
+    "pseudonymizationKey",
+    "restrictedStoreKey",
+  ]);
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => {
+      if (credentials.has(key)) return [key, value ? "(set)" : "(not set)"];
+      if (value instanceof Map) return [key, [...value.values()].map((role) => `${role}:(set)`)];
+      return [key, value];
+    }),
+  );
 }
 
 function traceIdParameter(value: string): string {
