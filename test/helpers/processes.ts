@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
@@ -11,6 +11,12 @@ export function tempStore(): { traceStore: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), "incident-assistant-"));
   return { traceStore: join(dir, "traces.db"), dir };
 }
+
+/** A run's stores live together: the restricted tier beside the trace store, never in the repo's .data/. */
+const withStores = (env: Record<string, string>) =>
+  env.TRACE_STORE && !env.RESTRICTED_STORE
+    ? { ...env, RESTRICTED_STORE: join(dirname(env.TRACE_STORE), "restricted.db") }
+    : env;
 
 export interface CliRun {
   code: number;
@@ -23,7 +29,7 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
       cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: "warn", ...env },
+      env: { ...process.env, LOG_LEVEL: "warn", ...withStores(env) },
     });
     let stdout = "";
     let stderr = "";
@@ -42,7 +48,7 @@ export function startCli(
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
   const child = spawn(command[0] as string, command.slice(1), {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "warn", ...env },
+    env: { ...process.env, LOG_LEVEL: "warn", ...withStores(env) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

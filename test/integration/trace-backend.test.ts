@@ -1,3 +1,4 @@
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -24,7 +25,11 @@ beforeAll(async () => {
     traceIds[scenario] = (JSON.parse(run.stdout) as { traceId: string }).traceId;
   }
   store = new TraceStore(traceStore);
-  const config = loadConfig({ TRACE_STORE: traceStore, API_TOKENS: TOKENS });
+  const config = loadConfig({
+    TRACE_STORE: traceStore,
+    RESTRICTED_STORE: join(dirname(traceStore), "restricted.db"),
+    API_TOKENS: TOKENS,
+  });
   const app = createApi(
     createAssistant(config, { llm: "http://127.0.0.1:9/v1", mdm: "", sessions: "" }),
     store,
