@@ -89,11 +89,15 @@ program
     const { services, url } = await serve(config);
     const store = new TraceStore(config.traceStore);
     console.log(pc.dim("Replaying the built-in scenarios so there is something to look at..."));
+    // Their tool failures are the point of the scenarios, not news: keep the logs quiet meanwhile.
+    const logLevel = log.level;
+    log.level = "error";
     for (const file of builtInScenarioFiles()) {
       const result = await replay(loadScenario(file), config, services, store);
       const mark = result.diagnosis.verdict === "supported" ? pc.green("supported  ") : pc.red("unsupported");
       console.log(`  ${mark} ${result.scenario.padEnd(15)} ${url}/v1/traces/${result.traceId}`);
     }
+    log.level = logLevel;
     console.log();
     printUrls(url, services);
   });
