@@ -64,6 +64,7 @@ async function serve(config: Config) {
 function printUrls(url: string, services: RunningServices) {
   const line = (label: string, value: string) => console.log(`  ${label.padEnd(14)} ${value}`);
   console.log(pc.bold("Incident assistant is running"));
+  line("Trace viewer", `${url}/`);
   line("API", `${url}/v1/incidents/ask`);
   line("Traces", `${url}/v1/traces/<trace_id>`);
   line("Metrics", `${url}/metrics`);
@@ -95,7 +96,7 @@ program
     for (const file of builtInScenarioFiles()) {
       const result = await replay(loadScenario(file), config, services, store);
       const mark = result.diagnosis.verdict === "supported" ? pc.green("supported  ") : pc.red("unsupported");
-      console.log(`  ${mark} ${result.scenario.padEnd(15)} ${url}/v1/traces/${result.traceId}`);
+      console.log(`  ${mark} ${result.scenario.padEnd(15)} ${url}/traces/${result.traceId}`);
     }
     log.level = logLevel;
     console.log();

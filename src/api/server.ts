@@ -15,6 +15,7 @@ import { createOtlpReceiver } from "./otlp-receiver.ts";
 import { authenticate, requireRole } from "./auth.ts";
 import { enforceRetention } from "../retention.ts";
 import { governanceFor } from "../governance/runtime.ts";
+import { createViewer } from "../viewer/index.ts";
 import { isNamedQuery, listTraces, NAMED_QUERIES, traceFiltersSchema } from "../store/queries.ts";
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
@@ -144,6 +145,18 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
     res.json(view);
   });
 
+  app.use(
+    createViewer(store, {
+      postFeedback: (traceId, outcome, comment) =>
+        recordFeedback(store, governance, { traceId, outcome, comment }),
+      restrictedPayloads: (traceId, reader) => {
+        if (!governance.restricted.has(traceId)) return undefined;
+        const payloads = governance.restricted.read(traceId, `trace-viewer:${reader.role}`);
+        return Object.fromEntries(payloads.map((payload) => [payload.spanId, payload.attributes]));
+      },
+      apiTokens: assistant.config.apiTokens,
+    }),
+  );
   app.use(notFound);
   app.use(errorHandler);
   return app;

@@ -74,12 +74,11 @@ export const PII_DETECTORS: readonly PiiDetector[] = [
     pattern: /(?<![\w+])\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,4}\)?)(?:[ .-]?\d{2,4}){1,5}(?![\w]|[.-]\d)/g,
     locate: phoneRange,
   },
-  // North American numbers: `(NXX) NXX-XXXX`, or `NXX-NXX-XXXX` with one separator throughout. Dates
-  // (4-2-2) and times never have these shapes.
+  // North American numbers: `(415) 555-0852`, or `415-555-0852` with one separator throughout, maybe
+  // after a `1-`. Dates (4-2-2) and times never have these shapes.
   {
     kind: "phone",
-    pattern:
-      /(?<![\w+.-])(?:\([2-9]\d{2}\)[ .-]?[2-9]\d{2}[ .-]|[2-9]\d{2}([ .-])[2-9]\d{2}\1)\d{4}(?![\w]|[.-]\d)/g,
+    pattern: /(?<![\w+.-])(?:1[ .-]?)?(?:\(\d{3}\)[ .-]?\d{3}[ .-]|\d{3}([ .-])\d{3}\1)\d{4}(?![\w]|[.-]\d)/g,
     locate: whole,
   },
   // Device serials (Apple-style `C02MVSM4V1IR`): led by their first digit.
@@ -87,8 +86,8 @@ export const PII_DETECTORS: readonly PiiDetector[] = [
 ];
 
 /**
- * 10–14 upper-case letters and digits, at least two of each and a letter beyond F: upper-case hex ids,
- * ALL-CAPS words, numbers and asset tags (`LT-4821`, `MBP-31007`) stay.
+ * 10–14 upper-case letters and digits, at least two of each: this project's hex ids (lower case), ALL-CAPS
+ * words, numbers and asset tags (`LT-4821`, `MBP-31007`) stay.
  */
 function serialRange(match: RegExpExecArray): { start: number; end: number } | undefined {
   const range = withPrefix(match);
@@ -96,10 +95,11 @@ function serialRange(match: RegExpExecArray): { start: number; end: number } | u
   const letters = serial.replace(/\d/g, "").length;
   const digits = serial.length - letters;
   const plausible = serial.length >= 10 && serial.length <= 14 && letters >= 2 && digits >= 2;
-  return plausible && /[G-Z]/.test(serial) ? range : undefined;
+  return plausible ? range : undefined;
 }
 
-const nameMatchers = new Map<string, RegExp>();
+/** Compiled matchers by name list; null: the list holds no usable name. */
+const nameMatchers = new Map<string, RegExp | null>();
 const MAX_CACHED_NAME_SETS = 64;
 const ESCAPE = /[.*+?^${}()|[\]\\]/g;
 
@@ -126,20 +126,25 @@ function namePattern(name: string): string {
  * a possessive `'s` does). Cached per name set.
  */
 export function nameMatcher(names: Iterable<string>): RegExp | undefined {
-  const cleaned = [
-    ...new Set([...names].map((name) => name.trim().normalize("NFC")).filter((n) => n.length >= 2)),
-  ];
-  if (cleaned.length === 0) return undefined;
-  const cacheKey = cleaned.join("\u0000");
+  const given = Array.isArray(names) ? (names as readonly string[]) : [...names];
+  const cacheKey = given.join("\u0000");
   let matcher = nameMatchers.get(cacheKey);
-  if (!matcher) {
-    const alternatives = cleaned.sort((a, b) => b.length - a.length).map(namePattern);
-    matcher = new RegExp(
-      String.raw`(?<![\p{L}\p{M}\p{N}_-])(?:${alternatives.join("|")})(?![\p{L}\p{M}\p{N}_]|-[\p{L}\p{N}])`,
-      "giu",
-    );
+  if (matcher === undefined) {
+    matcher = buildNameMatcher(given);
     if (nameMatchers.size >= MAX_CACHED_NAME_SETS) nameMatchers.clear();
     nameMatchers.set(cacheKey, matcher);
   }
-  return matcher;
+  return matcher ?? undefined;
+}
+
+function buildNameMatcher(names: readonly string[]): RegExp | null {
+  const cleaned = [...new Set(names.map((name) => name.trim().normalize("NFC")))].filter(
+    (n) => n.length >= 2,
+  );
+  if (cleaned.length === 0) return null;
+  const alternatives = cleaned.sort((a, b) => b.length - a.length).map(namePattern);
+  return new RegExp(
+    String.raw`(?<![\p{L}\p{M}\p{N}_-])(?:${alternatives.join("|")})(?![\p{L}\p{M}\p{N}_]|-[\p{L}\p{N}])`,
+    "giu",
+  );
 }

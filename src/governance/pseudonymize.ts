@@ -70,10 +70,11 @@ function canonicalIp(address: string): string {
   }
 }
 
-/** Digits only; `+1 415 555 0852` and `(415) 555-0852` are one North American number. */
+/** Digits only; `+1 415 555 0852`, `1-415-555-0852` and `(415) 555-0852` are one North American number. */
 function canonicalPhone(phone: string): string {
   const digits = phone.replace(/\D/g, "");
-  return phone.startsWith("+1") && digits.length === 11 ? digits.slice(1) : digits;
+  const countryCodeOne = phone.startsWith("+1") || /^1[ .-]/.test(phone);
+  return countryCodeOne && digits.length === 11 ? digits.slice(1) : digits;
 }
 
 export function createPseudonymizer(key: Uint8Array): Pseudonymizer {

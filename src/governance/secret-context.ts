@@ -25,29 +25,46 @@ export const CREDENTIAL_KEY = new RegExp(
   "i",
 );
 
-const KEY_WORDS = `(?<![A-Za-z0-9])(?:${KEY_STARTING_WORDS})|(?<=[?&])key|${KEY_ENDING_WORDS}`;
+/** The start of a word: after a non-alphanumeric, or after a JSON escape (`…\npwd=x`). */
+const WORD_START = String.raw`(?:(?<![A-Za-z0-9])|(?<=\\[nrt]))`;
+
+const KEY_WORDS = `${WORD_START}(?:${KEY_STARTING_WORDS})|(?<=[?&])key|${KEY_ENDING_WORDS}`;
 
 /**
- * A separator (`=`, `:`, `:=`, `=>`) preceded by a key (group 1) and its closing quote, then the value's
- * opening quote (group 2). Led by the separator so the engine scans for `:`/`=` only (6× faster than
- * trying every key word at every position).
+ * A separator (`=`, `:`, `:=`, `=>`) preceded by a key (group 1) and the key's closing quote (group 2),
+ * then the value's opening quote (group 3); quotes may be escaped, once per level of JSON nesting.
+ * Led by the separator so the engine scans for `:`/`=` only (6× faster than trying every key word at
+ * every position).
  */
 const ASSIGNMENT = new RegExp(
-  String.raw`[:=](?<=(${KEY_WORDS})\\?["']?[ \t]*[:=])[=>]?[ \t]*(\\"|"|')?`,
+  String.raw`[:=](?<=(${KEY_WORDS})(\\*["'])?[ \t]*[:=])[=>]?[ \t]*(\\*"|')?`,
   "gi",
 );
 
+/**
+ * Words that also head prose ("credentials: reset the password", "session: 3 of 5"): after them a bare
+ * `: ` is read as prose; `=`, a quoted key (`"session": …`) or `:` without a space still count.
+ */
+const PROSE_KEY = /^(?:pass|credentials?|creds|auth|sig|signature|session|sid)$/i;
+/**
+ * "Rotate the token: revoke the old one": after a bare `: `, a plain word followed by more words is prose.
+ * Not for passwords, which may well be words ("correct horse battery staple").
+ */
+const PROSE_CONTINUATION = /^[A-Za-z][a-z]*[ \t]+[A-Za-z]/;
+
 /** Values that are not secrets: empty, masked, placeholders, already redacted. */
 const PLACEHOLDER =
-  /^(?:null|nil|none|true|false|undefined|\*+|x{3,}|\.{3}|…|\[REDACTED.*|<[^>]*>|\$\{[^}]*\}|\{\{.*\}\}|%[A-Za-z_]+%)$/i;
+  /^(?:null|nil|none|true|false|undefined|\*+|x{3,}|\.{3}|…|\[REDACTED.*|<[^>]*>?|\$\{[^}]*\}?|\{\{.*|%[A-Za-z_]+%)$/i;
 const SHORT_NUMBER = /^\d{1,4}$/;
-const AUTH_SCHEME = /^(bearer|basic|token|digest|negotiate|ntlm|apikey|dpop|aws4-hmac-sha256)([ \t]+)/i;
+const AUTH_SCHEME = /^(bearer|basic|token|digest|negotiate|ntlm|apikey|dpop|aws4-hmac-sha256)[ \t]+/i;
+const MAX_SCHEME_LENGTH = 40;
 
 /**
- * `bare`: `key=value` ends at whitespace, a quote or a query/cookie/list delimiter.
- * `header`: header values (`Cookie:`, `Authorization:`) run to the end of the line.
+ * How far an unquoted value runs. `query`: `key=value` ends at whitespace, a quote or a query, cookie or
+ * list delimiter. `colon`: `key: value` (YAML, prose) may hold `;`, `&` or `<`. `header`: a `Cookie:`
+ * header value runs to the end of the line.
  */
-type ValueSyntax = "bare" | "header";
+type ValueSyntax = "query" | "colon" | "header";
 
 function kindOfKey(key: string): string {
   const lower = key.toLowerCase();
@@ -66,8 +83,15 @@ function kindOfKey(key: string): string {
 /** Where the value that starts at `start` ends, given its opening quote (if any). */
 function valueEnd(text: string, start: number, quote: string | undefined, syntax: ValueSyntax): number {
   let i = start;
-  if (quote === '\\"') {
-    while (i < text.length && !(text[i] === "\\" && text[i + 1] === '"')) i++;
+  if (quote !== undefined && quote.length > 1) {
+    // A quote escaped k times (JSON inside JSON) closes at a quote escaped at most k times.
+    const escapes = quote.length - 1;
+    for (; i < text.length; i++) {
+      if (text[i] !== '"') continue;
+      let backslashes = 0;
+      while (text[i - backslashes - 1] === "\\") backslashes++;
+      if (backslashes <= escapes) return i - backslashes;
+    }
     return i;
   }
   if (quote === '"') {
@@ -78,7 +102,7 @@ function valueEnd(text: string, start: number, quote: string | undefined, syntax
     while (i < text.length && text[i] !== "'" && text[i] !== "\n") i++;
     return i;
   }
-  const stops = syntax === "header" ? HEADER_STOPS : BARE_STOPS;
+  const stops = STOPS[syntax];
   while (i < text.length) {
     const ch = text[i]!;
     if (stops.includes(ch)) break;
@@ -88,8 +112,11 @@ function valueEnd(text: string, start: number, quote: string | undefined, syntax
   }
   return i;
 }
-const BARE_STOPS = " \t\r\n\"'&;,<>)]}";
-const HEADER_STOPS = "\r\n\"'";
+const STOPS: Record<ValueSyntax, string> = {
+  query: " \t\r\n\"'&;,<>)]}",
+  colon: " \t\r\n\"',)]}",
+  header: "\r\n\"'",
+};
 const ESCAPE_LETTERS = 'nrtu"\\';
 
 function isSecretValue(value: string, kind: string, key: string): boolean {
@@ -99,37 +126,46 @@ function isSecretValue(value: string, kind: string, key: string): boolean {
   return !(key.toLowerCase().endsWith("pwd") && (value.startsWith("/") || value.startsWith("~")));
 }
 
+/** `value` as a `[REDACTED:<kind>]` marker, or itself when it is no secret. */
+function redactValue(value: string, kind: string, key: string): string {
+  return isSecretValue(value, kind, key) ? `[REDACTED:${kind}]` : value;
+}
+
 /**
- * The value of credential `key` with the credential redacted (`Bearer x` → `Bearer [REDACTED:bearer]`),
- * or `value` itself when it is a placeholder, masked, or clearly not a secret.
+ * The whole value of credential `key` redacted; after an auth scheme only the credential
+ * (`Bearer x` → `Bearer [REDACTED:bearer]`). A placeholder or masked value is returned as it is.
  */
 export function redactCredentialValue(key: string, value: string): string {
-  let kind = kindOfKey(key);
-  let scheme = "";
-  if (kind === "authorization") {
-    const match = AUTH_SCHEME.exec(value);
-    if (match) {
-      scheme = match[0];
-      kind = schemeKind(match[1]!);
-    }
-  }
-  return isSecretValue(value.slice(scheme.length), kind, key) ? `${scheme}[REDACTED:${kind}]` : value;
+  const kind = kindOfKey(key);
+  const scheme = kind === "authorization" ? AUTH_SCHEME.exec(value) : null;
+  if (!scheme) return redactValue(value, kind, key);
+  const credential = value.slice(scheme[0].length);
+  const redacted = redactValue(credential, schemeKind(scheme[1]!), key);
+  return redacted === credential ? value : scheme[0] + redacted;
 }
 
 /** `password: x`, `"api_key":"x"`, `?token=x&`, `Cookie: a=b; c=d`, `Authorization: Bearer x` → value redacted. */
 export function redactAssignments(text: string): string {
   return replaceMatches(text, ASSIGNMENT, (match) => {
-    const key = match[1]!;
-    const kind = kindOfKey(key);
-    const start = match.index + match[0].length;
-    const end = valueEnd(
-      text,
-      start,
-      match[2],
-      kind === "cookie" || kind === "authorization" ? "header" : "bare",
-    );
+    const [separator, key = "", keyQuote, valueQuote] = match;
+    let kind = kindOfKey(key);
+    let start = match.index + separator.length;
+    if (keyQuote === undefined && /^:[ \t]/.test(separator)) {
+      if (PROSE_KEY.test(key)) return undefined;
+      const valueMayBeProse = kind !== "password" && kind !== "authorization" && kind !== "cookie";
+      if (valueMayBeProse && PROSE_CONTINUATION.test(text.slice(start, start + 40))) return undefined;
+    }
+    // `Authorization: Bearer x`: the credential is the one token after the scheme.
+    const scheme =
+      kind === "authorization" ? AUTH_SCHEME.exec(text.slice(start, start + MAX_SCHEME_LENGTH)) : null;
+    if (scheme) {
+      start += scheme[0].length;
+      kind = schemeKind(scheme[1]!);
+    }
+    const syntax = kind === "cookie" ? "header" : separator.startsWith(":") ? "colon" : "query";
+    const end = valueEnd(text, start, valueQuote, syntax);
     const value = text.slice(start, end);
-    const replacement = redactCredentialValue(key, value);
+    const replacement = redactValue(value, kind, key);
     return replacement === value ? undefined : { start, end, replacement };
   });
 }
@@ -140,7 +176,7 @@ function schemeKind(scheme: string): string {
 }
 
 /** A bare `Bearer <token>` anywhere (logs, prose, curl commands). */
-const BEARER = /(?<![A-Za-z0-9])(bearer[ \t]+)([A-Za-z0-9._~+/=-]{8,})/gi;
+const BEARER = new RegExp(String.raw`${WORD_START}(bearer[ \t]+)([A-Za-z0-9._~+/=-]{8,})`, "gi");
 const HAS_DIGIT_OR_SYMBOL = /[0-9._~+/=-]/;
 const MIXED_CASE = /[a-z].*[A-Z]|[A-Z].*[a-z].*[A-Z]/;
 
@@ -150,7 +186,10 @@ function looksLikeToken(value: string): boolean {
 }
 
 /** A bare `Basic <base64 of user:password>`; the decoding check keeps "Basic configuration" intact. */
-const BASIC = /(?<![A-Za-z0-9])(basic[ \t]+)([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])/gi;
+const BASIC = new RegExp(
+  String.raw`${WORD_START}(basic[ \t]+)([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])`,
+  "gi",
+);
 const USER_COLON_PASSWORD = /^[\x20-\x7e]*:[\x20-\x7e]*$/;
 
 /** `scheme://user:password@host`: the password part (group 2) after the user (group 1). */

@@ -8,8 +8,8 @@ import { TEXT_FORMATS } from "./secret-patterns.ts";
 import { redactTokens } from "./token-scan.ts";
 
 /**
- * Secret redaction for span attributes, events, logs and API responses: synchronous, allocation-free when
- * nothing is found, and layered from the most to the least specific evidence:
+ * Secret redaction for span attributes, events, logs and API responses: synchronous, returning its input
+ * untouched when nothing is found, and layered from the most to the least specific evidence:
  * 1. exact values from the project's own configuration (`knownSecrets`);
  * 2. multi-token formats (secret-patterns.ts): PEM private keys, webhook URLs;
  * 3. context (secret-context.ts): credential keys, auth headers, cookies, URL userinfo;

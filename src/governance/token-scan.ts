@@ -13,6 +13,9 @@ const TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 const IS_TOKEN_CHAR = new Uint8Array(65536);
 for (const char of TOKEN_CHARS) IS_TOKEN_CHAR[char.charCodeAt(0)] = 1;
 
+const BACKSLASH = 92;
+const ESCAPE_LETTERS = "nrtbf";
+
 /** No token format is shorter (Stripe's `sk_live_` + 10). */
 const MIN_TOKEN_LENGTH = 16;
 
@@ -55,7 +58,9 @@ export function redactTokens(text: string): string {
   let copied = 0;
   let runLength = 0;
   const replaceRunEndingAt = (end: number) => {
-    const start = end - runLength;
+    let start = end - runLength;
+    // In `…\nghp_…` the token starts after the JSON escape, not at its `n`.
+    if (text.charCodeAt(start - 1) === BACKSLASH && ESCAPE_LETTERS.includes(text[start]!)) start++;
     const token = text.slice(start, end);
     const redacted = redactToken(token);
     if (redacted === token) return;

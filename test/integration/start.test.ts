@@ -22,7 +22,7 @@ it(
     );
     started = run.child;
     const api = run.match[1] as string;
-    expect(run.output()).toMatch(/elena\s+.*\/v1\/traces\/[0-9a-f]{32}/);
+    expect(run.output()).toMatch(/elena\s+.*\/traces\/[0-9a-f]{32}/);
 
     const response = await fetch(`${api}/v1/incidents/ask`, {
       method: "POST",
@@ -30,6 +30,9 @@ it(
       body: JSON.stringify({ question: "Laptop MBP-31007 was stolen from a car. Is it encrypted?" }),
     });
     expect(response.status).toBe(200);
+    const viewer = await fetch(`${api}/`);
+    expect(viewer.headers.get("content-type")).toContain("text/html");
+    expect(await viewer.text()).toContain("<main");
     const { trace_id: traceId } = (await response.json()) as { trace_id: string };
 
     const store = new TraceStore(traceStore);

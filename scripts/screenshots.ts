@@ -1,0 +1,53 @@
+/**
+ * Screenshots of the trace viewer's main pages for the README, from a fresh replay of the built-in
+ * scenarios, so they show what the code renders today:
+ *   node --import tsx scripts/screenshots.ts     (needs Debian's chromium at /usr/bin/chromium)
+ */
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Page } from "playwright-core";
+import { TraceStore } from "../src/store/trace-store.ts";
+import { launchChromium, replayAll, serveViewer } from "../test/viewer/fixture.ts";
+import { tempStore } from "../test/helpers/processes.ts";
+
+const OUT = fileURLToPath(new URL("../docs/screenshots/", import.meta.url));
+const WIDTH = 1280;
+
+/** The page from `from` down to the end of `to` (CSS selectors), or all of it. */
+async function shoot(page: Page, file: string, section?: { from: string; to: string }) {
+  const path = `${OUT}${file}`;
+  if (!section) return page.screenshot({ path, fullPage: true });
+  const top = (await page.locator(section.from).boundingBox())?.y ?? 0;
+  const end = await page.locator(section.to).boundingBox();
+  const bottom = end ? end.y + end.height : top + 900;
+  // A margin above and below, less than the gap between sections, clamped to the page.
+  const y = Math.max(0, top - 12);
+  return page.screenshot({ path, fullPage: true, clip: { x: 0, y, width: WIDTH, height: bottom + 12 - y } });
+}
+
+const { traceStore } = tempStore();
+const traceIds = await replayAll(traceStore);
+const store = new TraceStore(traceStore);
+const { url, server } = await serveViewer(store);
+const chromium = await launchChromium();
+try {
+  mkdirSync(OUT, { recursive: true });
+  const page = await chromium.browser.newPage();
+  const elena = `/traces/${traceIds.elena}`;
+  const shots: [file: string, path: string, section?: { from: string; to: string }][] = [
+    ["trace-list.png", "/"],
+    ["trace-elena.png", elena, { from: "body", to: ".waterfall-and-detail" }],
+    ["trace-elena-answer.png", elena, { from: ".two-columns", to: "section[aria-labelledby=tools-title]" }],
+    ["monitoring.png", "/monitoring"],
+    ["budget.png", "/budget"],
+  ];
+  for (const [file, path, section] of shots) {
+    await page.goto(`${url}${path}`);
+    await shoot(page, file, section);
+    console.log(`docs/screenshots/${file}`);
+  }
+} finally {
+  await chromium.close();
+  server.close();
+  store.close();
+}

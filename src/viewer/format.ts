@@ -1,0 +1,36 @@
+import { html, type SafeHtml } from "./html.ts";
+
+const usdFormat = new Intl.NumberFormat("en-US", {
+  style: "currency",
+  currency: "USD",
+  maximumSignificantDigits: 3,
+});
+
+/** Model spend is fractions of a cent per call: three significant digits, not two decimals. */
+export const usd = (value: number | null | undefined) => (value == null ? "–" : usdFormat.format(value));
+
+export function ms(value: number | null | undefined): string {
+  if (value == null) return "–";
+  const rounded = value >= 100 ? Math.round(value) : Math.round(value * 10) / 10;
+  return `${rounded.toLocaleString("en-US")} ms`;
+}
+
+export const percent = (part: number, whole: number) =>
+  whole === 0 ? "–" : `${Math.round((part / whole) * 1000) / 10}%`;
+
+/** `2026-11-27 17:40:14 UTC`, with the exact instant kept in `datetime`. */
+export function time(iso: string | null | undefined): SafeHtml {
+  if (!iso) return html`–`;
+  const shown = iso.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC");
+  return html`<time datetime="${iso}">${shown}</time>`;
+}
+
+export const nsToIso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
+
+export const spanMs = (span: { startNs: bigint; endNs: bigint }) => Number(span.endNs - span.startNs) / 1e6;
+
+/** The value at percentile `p` of ascending `sorted` (nearest rank), as the named queries compute it. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? null;
+}

@@ -1,0 +1,165 @@
+import express, { type ErrorRequestHandler, type Router } from "express";
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import type { Role } from "../config.ts";
+import type { FeedbackRecord, TraceStore } from "../store/trace-store.ts";
+import { isNamedQuery, listTraces, NAMED_QUERIES, traceFiltersSchema } from "../store/queries.ts";
+import { FEEDBACK_OUTCOMES } from "../feedback.ts";
+import { log } from "../log.ts";
+import { canSeeRestricted, login, logout, requireSignIn, sameOrigin, showLogin, viewerOf } from "./access.ts";
+import { errorPage, sendPage } from "./layout.ts";
+import { parseFilters } from "./filters.ts";
+import { listPage } from "./list-page.ts";
+import { queryPage } from "./query-page.ts";
+import { readTraceModel } from "./trace-model.ts";
+import { tracePage, type Payloads } from "./trace-page.ts";
+import { readPeriod } from "./period.ts";
+import { monitoringPage, stageCounts, type StageMetrics } from "./monitoring-page.ts";
+import { budgetPage } from "./budget-page.ts";
+
+export interface ViewerOptions {
+  /** Records an analyst's feedback on a trace, as `POST /v1/feedback` does. */
+  postFeedback: (traceId: string, outcome: FeedbackRecord["outcome"], comment: string | null) => void;
+  /**
+   * Raw payload attributes (prompts, tool bodies, answers) of the restricted tier, by span id;
+   * undefined when none are stored. Called only for a reviewer or admin, who is named for the audit.
+   */
+  restrictedPayloads?: (
+    traceId: string,
+    reader: { role: Role },
+  ) => Record<string, Record<string, unknown>> | undefined;
+  /** The API's bearer tokens: when there are any, the viewer asks for one too. */
+  apiTokens: ReadonlyMap<string, Role>;
+  /** The process's Prometheus text, for the monitoring page's view of `/metrics`. */
+  metrics?: () => Promise<string>;
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), "utf8");
+const STYLE = asset("viewer.css");
+const SCRIPT = asset("viewer.js");
+const ICON = asset("favicon.svg");
+
+const feedbackForm = z.object({
+  outcome: z.enum(FEEDBACK_OUTCOMES),
+  comment: z.string().max(2_000).optional(),
+});
+
+const periodSchema = traceFiltersSchema.pick({ from: true, to: true });
+
+/**
+ * The trace viewer: server-rendered pages over the trace store. Mount it on the API's app after
+ * the `/v1` routes; it answers only its own paths, so everything else passes by to the API.
+ */
+export function createViewer(store: TraceStore, options: ViewerOptions): Router {
+  const router = express.Router();
+  const tokens = options.apiTokens;
+  const signedIn = requireSignIn(tokens);
+  const form = express.urlencoded({ extended: false, limit: "16kb" });
+
+  router.get("/assets/viewer.css", (_req, res) => {
+    res.type("css").set("cache-control", "no-cache").send(STYLE);
+  });
+  router.get("/assets/viewer.js", (_req, res) => {
+    res.type("js").set("cache-control", "no-cache").send(SCRIPT);
+  });
+  router.get("/assets/favicon.svg", (_req, res) => {
+    res.type("svg").set("cache-control", "no-cache").send(ICON);
+  });
+
+  router.get("/login", showLogin(tokens));
+  router.post("/login", sameOrigin, form, login(tokens));
+  router.route("/logout").get(logout).post(sameOrigin, logout);
+
+  router.get("/", signedIn, (req, res) => {
+    const parsed = parseFilters(req.query);
+    const result = parsed.ok ? { list: listTraces(store, parsed.filters) } : { errors: parsed.errors };
+    sendPage(res, parsed.ok ? 200 : 400, listPage(store, viewerOf(req, tokens), parsed.raw, result));
+  });
+
+  router.get("/queries/:name", signedIn, (req, res) => {
+    const name = String(req.params.name);
+    const viewer = viewerOf(req, tokens);
+    if (!isNamedQuery(name)) {
+      return sendPage(
+        res,
+        404,
+        errorPage(viewer, "No such saved question", `There is no query named ${name}.`),
+      );
+    }
+    sendPage(res, 200, queryPage(name, NAMED_QUERIES[name](store) as Record<string, unknown>[], viewer));
+  });
+
+  router.get("/traces/:id", signedIn, (req, res) => {
+    const traceId = String(req.params.id);
+    const viewer = viewerOf(req, tokens);
+    const model = TRACE_ID.test(traceId) ? readTraceModel(store, traceId) : undefined;
+    if (!model)
+      return sendPage(res, 404, errorPage(viewer, "Trace not found", `No trace ${traceId} in this store.`));
+    const span = typeof req.query.span === "string" ? req.query.span : undefined;
+    sendPage(res, 200, tracePage(model, viewer, payloadsFor(viewer.role, traceId), span));
+  });
+
+  router.post("/traces/:id/feedback", sameOrigin, signedIn, form, (req, res) => {
+    const traceId = String(req.params.id);
+    const viewer = viewerOf(req, tokens);
+    if (!TRACE_ID.test(traceId) || !store.hasTrace(traceId)) {
+      return sendPage(res, 404, errorPage(viewer, "Trace not found", `No trace ${traceId} in this store.`));
+    }
+    const parsed = feedbackForm.safeParse(req.body);
+    if (!parsed.success) {
+      const message = "Choose Confirm, Correct or Escalate; a comment may have up to 2,000 characters.";
+      return sendPage(res, 400, errorPage(viewer, "Feedback not recorded", message));
+    }
+    options.postFeedback(traceId, parsed.data.outcome, parsed.data.comment?.trim() || null);
+    // 303: the browser follows with a GET, so a reload does not post the feedback twice.
+    res.redirect(303, `/traces/${traceId}#feedback`);
+  });
+
+  router.get("/monitoring", signedIn, async (req, res) => {
+    const viewer = viewerOf(req, tokens);
+    const parsed = parseFilters(req.query, periodSchema);
+    if (!parsed.ok) return sendPage(res, 400, errorPage(viewer, "Bad period", parsed.errors.join(" ")));
+    const metrics = options.metrics && (await readMetrics(options.metrics));
+    sendPage(res, 200, monitoringPage(viewer, parsed.raw, readPeriod(store, parsed.filters), metrics));
+  });
+
+  router.get("/budget", signedIn, (req, res) => {
+    const viewer = viewerOf(req, tokens);
+    const parsed = parseFilters(req.query, periodSchema);
+    if (!parsed.ok) return sendPage(res, 400, errorPage(viewer, "Bad period", parsed.errors.join(" ")));
+    sendPage(res, 200, budgetPage(viewer, parsed.raw, readPeriod(store, parsed.filters)));
+  });
+
+  /** Every read of the restricted tier is audited, so it is not even asked for a viewer who may not see it. */
+  function payloadsFor(role: Role, traceId: string): Payloads {
+    if (!canSeeRestricted(role)) return { access: "hidden" };
+    const bySpan = options.restrictedPayloads?.(traceId, { role });
+    return bySpan ? { access: "shown", bySpan } : { access: "not-stored" };
+  }
+
+  // Errors on the viewer's routes become pages, not the API's JSON; the API's errors never come here.
+  const pageErrors: ErrorRequestHandler = (err: unknown, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const status = (err as { status?: unknown }).status;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      return sendPage(res, status, errorPage(undefined, "Bad request", "The request could not be read."));
+    }
+    log.error({ err, path: req.path }, "trace viewer error");
+    sendPage(
+      res,
+      500,
+      errorPage(undefined, "Something went wrong", "The page could not be shown; see the log."),
+    );
+  };
+  router.use(pageErrors);
+  return router;
+}
+
+async function readMetrics(metrics: () => Promise<string>): Promise<StageMetrics> {
+  try {
+    return stageCounts(await metrics());
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}

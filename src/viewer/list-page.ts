@@ -1,0 +1,164 @@
+import type { TraceStore } from "../store/trace-store.ts";
+import type { TraceListItem } from "../store/queries.ts";
+import { STAGE_OF } from "../diagnosis/finding.ts";
+import { FEEDBACK_OUTCOMES } from "../feedback.ts";
+import { html, type SafeHtml } from "./html.ts";
+import { page, type Viewer } from "./layout.ts";
+import { ms, time, usd } from "./format.ts";
+import { filterQuery, toLocalInput, type RawQuery } from "./filters.ts";
+import { QUERY_TITLES } from "./query-page.ts";
+import { verdictBadge } from "./badges.ts";
+
+export interface TraceList {
+  traces: TraceListItem[];
+  next_cursor: string | null;
+}
+
+interface SelectFilter {
+  name: string;
+  label: string;
+  options: readonly string[];
+}
+
+/** The values the store holds for a summary column, so the selects offer only what exists. */
+function distinct(store: TraceStore, column: "route" | "model" | "prompt_version"): string[] {
+  return store.db
+    .prepare(`SELECT DISTINCT ${column} FROM trace_summaries WHERE ${column} IS NOT NULL ORDER BY 1`)
+    .pluck()
+    .all() as string[];
+}
+
+function selectFilters(store: TraceStore): SelectFilter[] {
+  return [
+    { name: "route", label: "Route", options: distinct(store, "route") },
+    { name: "model", label: "Model", options: distinct(store, "model") },
+    { name: "prompt_version", label: "Prompt version", options: distinct(store, "prompt_version") },
+    { name: "status", label: "Status", options: ["OK", "ERROR"] },
+    { name: "verdict", label: "Verdict", options: ["supported", "unsupported"] },
+    { name: "finding", label: "Finding kind", options: Object.keys(STAGE_OF) },
+    { name: "feedback", label: "Feedback", options: [...FEEDBACK_OUTCOMES, "none"] },
+  ];
+}
+
+function select({ name, label, options }: SelectFilter, raw: RawQuery): SafeHtml {
+  const current = raw[name] ?? "";
+  // A value typed into the URL stays visible even when the store holds no such value.
+  const values = current && !options.includes(current) ? [...options, current] : options;
+  return html`<div class="field">
+    <label for="filter-${name}">${label}</label>
+    <select id="filter-${name}" name="${name}">
+      <option value="">any</option>
+      ${values.map((value) => html`<option ${value === current && html`selected`}>${value}</option>`)}
+    </select>
+  </div>`;
+}
+
+function timeInput(name: "from" | "to", label: string, raw: RawQuery): SafeHtml {
+  return html`<div class="field">
+    <label for="filter-${name}">${label} <span class="hint">(UTC)</span></label>
+    <input
+      id="filter-${name}"
+      name="${name}"
+      type="datetime-local"
+      step="1"
+      value="${toLocalInput(raw[name])}"
+    />
+  </div>`;
+}
+
+function filterForm(store: TraceStore, raw: RawQuery): SafeHtml {
+  return html`<form class="filters" method="get" action="/" aria-label="Filter traces">
+    ${selectFilters(store).map((filter) => select(filter, raw))} ${timeInput("from", "From", raw)}
+    ${timeInput("to", "To", raw)}
+    <div class="filter-actions">
+      <button type="submit">Apply filters</button>
+      <a href="/">Clear</a>
+    </div>
+  </form>`;
+}
+
+function namedQueries(): SafeHtml {
+  return html`<nav class="named-queries" aria-labelledby="named-queries-title">
+    <h2 id="named-queries-title">Saved questions:</h2>
+    <ul>
+      ${Object.entries(QUERY_TITLES).map(
+        ([name, title]) => html`<li><a href="/queries/${name}">${title}</a></li>`,
+      )}
+    </ul>
+  </nav>`;
+}
+
+function row(trace: TraceListItem): SafeHtml {
+  return html`<tr>
+    <td class="nowrap">${time(trace.start)}</td>
+    <td><a class="trace-link mono" href="/traces/${trace.trace_id}">${trace.trace_id.slice(0, 12)}…</a></td>
+    <td>${verdictBadge(trace.verdict)}</td>
+    <td>${trace.first_bad_stage ?? "–"}</td>
+    <td class="nowrap">${trace.route ?? "–"} / ${trace.model ?? "–"}</td>
+    <td class="nowrap">${trace.prompt_version ?? "–"}</td>
+    <td class="num">${usd(trace.cost_usd)}</td>
+    <td class="num">${ms(trace.duration_ms)}</td>
+    <td class="num">${trace.finding_count}</td>
+    <td>${trace.feedback_outcome ?? "none"}</td>
+  </tr>`;
+}
+
+function traceTable(list: TraceList, raw: RawQuery): SafeHtml {
+  if (list.traces.length === 0) {
+    return html`<p class="notice" role="status">No traces match these filters.</p>`;
+  }
+  const count = list.traces.length;
+  return html`<p role="status">Showing ${count} ${count === 1 ? "trace" : "traces"}, newest first.</p>
+    <div class="table-scroll">
+      <table class="traces">
+        <caption class="visually-hidden">
+          Traces
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Trace</th>
+            <th scope="col">Verdict</th>
+            <th scope="col">First bad stage</th>
+            <th scope="col">Route / model</th>
+            <th scope="col">Prompt</th>
+            <th scope="col" class="num">Cost</th>
+            <th scope="col" class="num">Latency</th>
+            <th scope="col" class="num">Findings</th>
+            <th scope="col">Feedback</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${list.traces.map(row)}
+        </tbody>
+      </table>
+    </div>
+    <nav class="pager" aria-label="Pages">
+      ${raw.cursor && html`<a href="/${filterQuery(raw, { cursor: "" })}">First page</a>`}
+      ${list.next_cursor && html`<a href="/${filterQuery(raw, { cursor: list.next_cursor })}">Next page</a>`}
+    </nav>`;
+}
+
+/** `/`: the traces, newest first, with the filters and the saved questions beside them. */
+export function listPage(
+  store: TraceStore,
+  viewer: Viewer,
+  raw: RawQuery,
+  result: { list: TraceList } | { errors: string[] },
+): string {
+  return page(
+    { title: "Traces", section: "traces", viewer },
+    html`<h1>Traces</h1>
+      ${namedQueries()} ${filterForm(store, raw)}
+      ${
+        "errors" in result
+          ? html`<div class="notice notice-error" role="alert">
+              <p>These filters cannot be applied:</p>
+              <ul>
+                ${result.errors.map((error) => html`<li>${error}</li>`)}
+              </ul>
+            </div>`
+          : traceTable(result.list, raw)
+      }`,
+  );
+}

@@ -1,0 +1,275 @@
+import type { SpanRecord } from "../store/trace-store.ts";
+import { STAGES, STAGE_OF, type FindingKind } from "../diagnosis/finding.ts";
+import { numeric } from "../diagnosis/attribute-values.ts";
+import { html, type SafeHtml } from "./html.ts";
+import { page, type Viewer } from "./layout.ts";
+import { ms, percent, time } from "./format.ts";
+import { findingBadge } from "./badges.ts";
+import { distribution, periodForm, stageSpans, type Distribution, type Period } from "./period.ts";
+import type { RawQuery } from "./filters.ts";
+
+export interface StageCount {
+  stage: string;
+  outcome: string;
+  count: number;
+}
+
+/** The stage counters the process exports on /metrics, when the viewer was given them. */
+export type StageMetrics = StageCount[] | { error: string };
+
+/** `incident_stage_duration_seconds_count{stage="tool",outcome="error"} 1` lines of Prometheus text. */
+export function stageCounts(prometheus: string): StageCount[] {
+  return prometheus.split("\n").flatMap((line) => {
+    const match = /^incident_stage_duration(?:_seconds)?_count\{([^}]*)\}\s+(\S+)/.exec(line);
+    if (!match) return [];
+    const labels = new Map([...(match[1] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const stage = labels.get("stage");
+    const count = Number(match[2]);
+    if (!stage || !Number.isFinite(count)) return [];
+    return [{ stage, outcome: labels.get("outcome") ?? "ok", count }];
+  });
+}
+
+function status(failed: number): SafeHtml {
+  return failed === 0
+    ? html`<span class="badge badge-good"><span aria-hidden="true">✓</span> OK</span>`
+    : html`<span class="badge badge-warn"><span aria-hidden="true">●</span> ${failed} failed</span>`;
+}
+
+function redRow(label: string, stats: Distribution): SafeHtml {
+  return html`<tr>
+    <th scope="row">${label}</th>
+    <td class="num">${stats.count}</td>
+    <td class="num">${stats.errors} (${percent(stats.errors, stats.count)})</td>
+    <td class="num">${ms(stats.p50)}</td>
+    <td class="num">${ms(stats.p95)}</td>
+    <td>${status(stats.errors)}</td>
+  </tr>`;
+}
+
+function redTable(period: Period): SafeHtml {
+  const byStage = stageSpans(period);
+  return html`<div class="table-scroll">
+    <table>
+      <caption>
+        RED per pipeline stage
+        <span class="hint">Rate, errors and duration of the request and stage spans.</span>
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Stage</th>
+          <th scope="col" class="num">Rate</th>
+          <th scope="col" class="num">Errors</th>
+          <th scope="col" class="num">p50</th>
+          <th scope="col" class="num">p95</th>
+          <th scope="col">Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${redRow("requests", distribution(period.traces.map((trace) => trace.root)))}
+        ${STAGES.map((stage) => redRow(stage, distribution(byStage.get(stage) ?? [])))}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+/** What each service's own dashboard sees: its SERVER spans, where a 4xx is the caller's problem. */
+function serviceTable(period: Period): SafeHtml {
+  const byService = new Map<string, SpanRecord[]>();
+  for (const span of period.traces.flatMap((trace) => trace.spans)) {
+    if (span.spanKind === "SERVER")
+      byService.set(span.service, [...(byService.get(span.service) ?? []), span]);
+  }
+  const httpStatus = (span: SpanRecord) => numeric(span.attributes["http.response.status_code"]) ?? 0;
+  const rows = [...byService]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([service, spans]) => {
+      const serverErrors = spans.filter(
+        (span) => span.statusCode === "ERROR" || httpStatus(span) >= 500,
+      ).length;
+      const clientErrors = spans.filter((span) => httpStatus(span) >= 400 && httpStatus(span) < 500).length;
+      return html`<tr>
+        <th scope="row">${service}</th>
+        <td class="num">${spans.length}</td>
+        <td class="num">${serverErrors} (${percent(serverErrors, spans.length)})</td>
+        <td class="num">${clientErrors}</td>
+        <td class="num">${ms(distribution(spans).p95)}</td>
+        <td>${status(serverErrors)}</td>
+      </tr>`;
+    });
+  return html`<div class="table-scroll">
+    <table>
+      <caption>
+        Each service's own view
+        <span class="hint"
+          >Server side. By HTTP convention a 4xx is the caller's error: it does not count against the
+          service.</span
+        >
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Service</th>
+          <th scope="col" class="num">Rate</th>
+          <th scope="col" class="num">5xx</th>
+          <th scope="col" class="num">4xx</th>
+          <th scope="col" class="num">p95</th>
+          <th scope="col">Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+function metricsTable(metrics: StageMetrics | undefined): SafeHtml {
+  if (!metrics) return html``;
+  if ("error" in metrics)
+    return html`<p class="notice">The /metrics text could not be read: ${metrics.error}</p>`;
+  const stages = [...new Set(metrics.map((row) => row.stage))];
+  const count = (stage: string, outcome: string) =>
+    metrics
+      .filter((row) => row.stage === stage && row.outcome === outcome)
+      .reduce((sum, row) => sum + row.count, 0);
+  if (stages.length === 0) {
+    return html`<p class="hint">/metrics: this process has not run a stage since it started.</p>`;
+  }
+  return html`<table>
+    <caption>
+      The same stages on /metrics
+      <span class="hint">Counters of this process since it started, not of the period.</span>
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Stage</th>
+        <th scope="col" class="num">ok</th>
+        <th scope="col" class="num">error</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${stages.map(
+        (stage) =>
+          html`<tr>
+            <th scope="row">${stage}</th>
+            <td class="num">${count(stage, "ok")}</td>
+            <td class="num">${count(stage, "error")}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+function unsupportedTable(period: Period): SafeHtml {
+  const unsupported = period.traces.filter((trace) => trace.diagnosis.verdict === "unsupported");
+  if (unsupported.length === 0) return html`<p>No unsupported answers in this period.</p>`;
+  return html`<table>
+    <caption>
+      Unsupported answers
+      <span class="hint"><a href="/?verdict=unsupported">List them with the filters</a></span>
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Trace</th>
+        <th scope="col">First bad stage</th>
+        <th scope="col">What the answer got wrong</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${unsupported.map(
+        (trace) =>
+          html`<tr>
+            <td>
+              <a class="mono" href="/traces/${trace.item.trace_id}">${trace.item.trace_id.slice(0, 12)}…</a
+              ><br />
+              <span class="hint">${time(trace.item.start)}</span>
+            </td>
+            <td>${trace.diagnosis.firstBadStage}</td>
+            <td>
+              ${trace.diagnosis.findings
+                .filter((finding) => finding.kind.startsWith("claim_"))
+                .map((finding) => html`<div>${findingBadge(finding.kind)} ${finding.claim ?? ""}</div>`)}
+            </td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+function findingKindsTable(period: Period): SafeHtml {
+  const traces = new Map<FindingKind, number>();
+  for (const trace of period.traces) {
+    for (const kind of new Set(trace.diagnosis.findings.map((finding) => finding.kind))) {
+      traces.set(kind, (traces.get(kind) ?? 0) + 1);
+    }
+  }
+  // In pipeline order, as the diagnosis lists them.
+  const kinds = (Object.keys(STAGE_OF) as FindingKind[]).filter((kind) => traces.has(kind));
+  return html`<table>
+    <caption>
+      Traces with each kind of finding
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Finding</th>
+        <th scope="col">Stage</th>
+        <th scope="col" class="num">Traces</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${kinds.map(
+        (kind) =>
+          html`<tr>
+            <td><a href="/?finding=${kind}">${kind}</a></td>
+            <td>${STAGE_OF[kind]}</td>
+            <td class="num">${traces.get(kind)}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+const claim = (count: number) => (count === 1 ? "claims" : "claim");
+
+/** The lesson in one sentence, from this period's numbers. */
+function lesson(period: Period): string {
+  const total = period.traces.length;
+  if (total === 0) return "No traces in this period.";
+  const answered = period.traces.filter((trace) => trace.root.statusCode !== "ERROR").length;
+  const unsupported = period.traces.filter((trace) => trace.diagnosis.verdict === "unsupported").length;
+  const p95 = ms(distribution(period.traces.map((trace) => trace.root)).p95);
+  if (unsupported === 0) {
+    return `Monitoring and the traces agree: ${answered} of ${total} requests answered (p95 ${p95}), and no answer claims more than its evidence supports.`;
+  }
+  return `Monitoring says the assistant is healthy — ${answered} of ${total} requests answered, p95 ${p95} — but only the traces show that ${unsupported} of those answers ${claim(unsupported)} what their own tool results and documents do not support.`;
+}
+
+/** `/monitoring`: the RED view beside what the traces of the same period reveal. */
+export function monitoringPage(
+  viewer: Viewer,
+  raw: RawQuery,
+  period: Period,
+  metrics: StageMetrics | undefined,
+) {
+  const unsupported = period.traces.filter((trace) => trace.diagnosis.verdict === "unsupported").length;
+  return page(
+    { title: "Monitoring vs observability", section: "monitoring", viewer },
+    html`<h1>Monitoring vs observability</h1>
+      <p class="lesson">${lesson(period)}</p>
+      ${periodForm("/monitoring", raw, period)}
+      <div class="two-columns">
+        <section aria-labelledby="monitoring-title">
+          <h2 id="monitoring-title">Monitoring: what the dashboards see</h2>
+          ${redTable(period)} ${serviceTable(period)} ${metricsTable(metrics)}
+        </section>
+        <section aria-labelledby="observability-title">
+          <h2 id="observability-title">Observability: what the traces reveal</h2>
+          <p class="big-number">
+            <strong>${unsupported}</strong> of ${period.traces.length} answers ${claim(unsupported)} what
+            their evidence does not support.
+          </p>
+          ${unsupportedTable(period)} ${findingKindsTable(period)}
+        </section>
+      </div>`,
+  );
+}
