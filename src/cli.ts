@@ -14,7 +14,7 @@ import { diagnosisLines, replayJson, replayReport } from "./scenarios/report.ts"
 import { completeTrace, recordDiagnosis } from "./trace-completion.ts";
 import { log } from "./log.ts";
 import { governanceFor } from "./governance/runtime.ts";
-import { enforceRetention } from "./retention.ts";
+import { enforceRetentionPolicy } from "./retention.ts";
 import { isNamedQuery, NAMED_QUERIES } from "./store/queries.ts";
 import { toOtlpJson } from "./store/otlp.ts";
 import { pushTraces } from "./store/otlp-push.ts";
@@ -50,8 +50,10 @@ async function serve(config: Config) {
     config.host,
   );
   const retention = setInterval(() => {
-    enforceRetention(store, config.traceRetention)
-      .then((deleted) => log.info({ deleted }, "retention: deleted traces older than TRACE_RETENTION"))
+    enforceRetentionPolicy(store, governanceFor(config), config)
+      .then((deleted) =>
+        log.info(deleted, "retention: deleted what is past TRACE_RETENTION and RESTRICTED_RETENTION"),
+      )
       .catch((error: unknown) => log.error({ err: error }, "retention failed"));
   }, RETENTION_INTERVAL_MS).unref();
   process.once("exit", () => {
@@ -206,11 +208,15 @@ program
 
 program
   .command("retention")
-  .description("delete stored traces older than TRACE_RETENTION now")
+  .description("delete traces past TRACE_RETENTION and restricted payloads past RESTRICTED_RETENTION, now")
   .action(async () => {
     const config = loadConfig();
-    const deleted = await enforceRetention(new TraceStore(config.traceStore), config.traceRetention);
-    console.log(`deleted ${deleted} traces older than ${config.traceRetention / 3_600_000} h`);
+    const deleted = await enforceRetentionPolicy(
+      new TraceStore(config.traceStore),
+      governanceFor(config),
+      config,
+    );
+    console.log(`deleted ${deleted.traces} traces and ${deleted.restrictedPayloads} restricted payloads`);
   });
 
 const traceCommand = program.command("trace").description("read stored traces");

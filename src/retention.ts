@@ -1,4 +1,6 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import type { Config } from "./config.ts";
+import type { Governance } from "./governance/runtime.ts";
 import type { TraceStore } from "./store/trace-store.ts";
 
 /** Deletes traces older than `maxAgeMs` in small batches, yielding between them so ingest never waits long. */
@@ -18,4 +20,16 @@ export async function enforceRetention(
     await yieldToEventLoop();
   }
   return deleted;
+}
+
+/** Retention per tier: traces after TRACE_RETENTION, restricted payloads after the shorter RESTRICTED_RETENTION. */
+export async function enforceRetentionPolicy(
+  store: TraceStore,
+  governance: Governance,
+  config: Pick<Config, "traceRetention" | "restrictedRetention">,
+  now = Date.now(),
+): Promise<{ traces: number; restrictedPayloads: number }> {
+  const traces = await enforceRetention(store, config.traceRetention, now);
+  const restrictedPayloads = governance.restricted.deleteStoredBefore(now - config.restrictedRetention);
+  return { traces, restrictedPayloads };
 }

@@ -13,7 +13,7 @@ import { traceView } from "../trace-view.ts";
 import { ApiError, errorHandler, notFound, parseInput } from "./errors.ts";
 import { createOtlpReceiver } from "./otlp-receiver.ts";
 import { authenticate, requireRole } from "./auth.ts";
-import { enforceRetention } from "../retention.ts";
+import { enforceRetentionPolicy } from "../retention.ts";
 import { governanceFor } from "../governance/runtime.ts";
 import { createViewer } from "../viewer/index.ts";
 import { isNamedQuery, listTraces, NAMED_QUERIES, traceFiltersSchema } from "../store/queries.ts";
@@ -127,14 +127,11 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
   });
 
   app.post("/v1/admin/retention", requireRole("admin"), async (_req, res) => {
-    const deleted = await enforceRetention(store, assistant.config.traceRetention);
-    const payloads = governance.restricted.deleteStoredBefore(
-      Date.now() - assistant.config.restrictedRetention,
-    );
+    const deleted = await enforceRetentionPolicy(store, governance, assistant.config);
     res.json({
-      deleted,
+      deleted: deleted.traces,
       retention_ms: assistant.config.traceRetention,
-      restricted_payloads_deleted: payloads,
+      restricted_payloads_deleted: deleted.restrictedPayloads,
     });
   });
 

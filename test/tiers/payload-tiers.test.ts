@@ -114,3 +114,14 @@ describe("payload tiers", () => {
     expect(payloads.heldTraces()).toBe(0);
   });
 });
+
+describe("restricted retention", () => {
+  it("deletes payloads stored before the cutoff and keeps newer ones", () => {
+    const store = new RestrictedStore(":memory:", KEY);
+    store.put("old", [payload("s1")], 1_000);
+    store.put("new", [payload("s1")], 9_000);
+    expect(store.deleteStoredBefore(5_000)).toBe(1);
+    expect(store.has("old")).toBe(false);
+    expect(store.has("new")).toBe(true);
+  });
+});
