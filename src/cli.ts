@@ -15,7 +15,7 @@ import { completeTrace, recordDiagnosis } from "./trace-completion.ts";
 import { log } from "./log.ts";
 import { governanceFor } from "./governance/runtime.ts";
 import { enforceRetentionPolicy } from "./retention.ts";
-import { isNamedQuery, NAMED_QUERIES } from "./store/queries.ts";
+import { isNamedQuery, NAMED_QUERIES, namedQueryOptionsSchema } from "./store/queries.ts";
 import { toOtlpJson } from "./store/otlp.ts";
 import { pushTraces } from "./store/otlp-push.ts";
 import { context } from "@opentelemetry/api";
@@ -196,12 +196,16 @@ program
   .command("query")
   .description(`run a named query: ${Object.keys(NAMED_QUERIES).join(", ")}`)
   .argument("<name>", "the query's name")
+  .option("--limit <rows>", "the newest rows to return", "100")
   .option("--json", "print the rows as JSON")
-  .action((name: string, options: { json?: boolean }) => {
-    if (!isNamedQuery(name))
+  .action((name: string, options: { json?: boolean; limit: string }) => {
+    if (!isNamedQuery(name)) {
       throw new UsageError(`no named query ${name}; known: ${Object.keys(NAMED_QUERIES).join(", ")}`);
-    const rows = NAMED_QUERIES[name](new TraceStore(loadConfig().traceStore));
-    if (options.json) console.log(JSON.stringify({ query: name, rows }));
+    }
+    const parsed = namedQueryOptionsSchema.safeParse({ limit: options.limit });
+    if (!parsed.success) throw new UsageError(`--limit: ${parsed.error.issues[0]?.message}`);
+    const rows = NAMED_QUERIES[name](new TraceStore(loadConfig().traceStore), parsed.data);
+    if (options.json) console.log(JSON.stringify({ query: name, limit: parsed.data.limit, rows }));
     else if (rows.length === 0) console.log(`${name}: no traces`);
     else console.table(rows);
   });

@@ -16,7 +16,13 @@ import { authenticate, requireRole } from "./auth.ts";
 import { enforceRetentionPolicy } from "../retention.ts";
 import { governanceFor } from "../governance/runtime.ts";
 import { createViewer } from "../viewer/index.ts";
-import { isNamedQuery, listTraces, NAMED_QUERIES, traceFiltersSchema } from "../store/queries.ts";
+import {
+  isNamedQuery,
+  listTraces,
+  NAMED_QUERIES,
+  namedQueryOptionsSchema,
+  traceFiltersSchema,
+} from "../store/queries.ts";
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 
@@ -101,7 +107,8 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
       const known = Object.keys(NAMED_QUERIES).join(", ");
       throw new ApiError(404, "unknown_query", `no named query ${name}; known: ${known}`, "name");
     }
-    res.json({ query: name, rows: NAMED_QUERIES[name](store) });
+    const options = parseInput(namedQueryOptionsSchema, req.query);
+    res.json({ query: name, limit: options.limit, rows: NAMED_QUERIES[name](store, options) });
   });
 
   app.get("/v1/traces/:id/payloads", requireRole("reviewer"), (req, res) => {

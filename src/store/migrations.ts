@@ -97,4 +97,9 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX documents_trace ON trace_documents (trace_id);
    CREATE INDEX documents_latest_uncited ON trace_documents (doc_id, cited) WHERE version = current_version;`,
+  // route-outcomes reads every summary: this covering index serves its GROUP BY and hands each group's
+  // durations over already sorted, without a table lookup per trace. It subsumes summaries_route.
+  `CREATE INDEX summaries_route_outcomes
+     ON trace_summaries (route, prompt_version, duration_ms, cost_usd, verdict, feedback_outcome);
+   DROP INDEX summaries_route;`,
 ];

@@ -99,13 +99,22 @@ function percentile(sorted: readonly number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? null;
 }
 
+/** `limit` of the named queries' query string: the newest rows, 100 unless asked. */
+export const namedQueryOptionsSchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+});
+
+export interface NamedQueryOptions {
+  /** At most this many rows (the newest traces first); every row when absent. */
+  limit?: number;
+}
+
 /** The three questions that motivate the project (SPEC section 8), answered from the summaries. */
 export const NAMED_QUERIES = {
   /** Traces where a tool returned non-success but the answer claimed the action succeeded. */
-  "tool-failed-answer-claimed-success": (store: TraceStore) =>
-    store.db
-      .prepare(
-        `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, failed.tool, claimed.claim
+  "tool-failed-answer-claimed-success": (store: TraceStore, { limit }: NamedQueryOptions = {}) =>
+    newestFirst(store, limit, {
+      all: `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, failed.tool, claimed.claim
          FROM trace_findings AS claimed
          JOIN trace_findings AS failed
            ON failed.trace_id = claimed.trace_id AND failed.tool = claimed.tool
@@ -113,33 +122,39 @@ export const NAMED_QUERIES = {
          JOIN trace_summaries AS s ON s.trace_id = claimed.trace_id
          WHERE claimed.kind IN ('claim_contradicts_tool', 'claim_unsupported')
          ORDER BY s.start_ns DESC`,
-      )
-      .safeIntegers(true)
-      .all()
-      .map(withStartTime),
+      newest: `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, failed.tool, claimed.claim
+         FROM trace_summaries AS s
+         CROSS JOIN trace_findings AS claimed
+           ON claimed.trace_id = s.trace_id AND claimed.kind IN ('claim_contradicts_tool', 'claim_unsupported')
+         CROSS JOIN trace_findings AS failed
+           ON failed.trace_id = claimed.trace_id AND failed.tool = claimed.tool
+          AND failed.kind IN ('tool_error', 'tool_partial')
+         ORDER BY s.start_ns DESC LIMIT @limit`,
+    }),
 
   /** Traces where the latest device-policy document was retrieved but not cited. */
-  "policy-retrieved-not-cited": (store: TraceStore) =>
-    store.db
-      .prepare(
-        `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, d.doc_id, d.version, d.rank
+  "policy-retrieved-not-cited": (store: TraceStore, { limit }: NamedQueryOptions = {}) =>
+    newestFirst(store, limit, {
+      all: `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, d.doc_id, d.version, d.rank
          FROM trace_documents AS d JOIN trace_summaries AS s ON s.trace_id = d.trace_id
          WHERE d.doc_id = 'device-policy' AND d.version = d.current_version AND d.cited = 0
          ORDER BY s.start_ns DESC`,
-      )
-      .safeIntegers(true)
-      .all()
-      .map(withStartTime),
+      // The unary + keeps SQLite probing each trace's documents by trace id, not by doc_id.
+      newest: `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, d.doc_id, d.version, d.rank
+         FROM trace_summaries AS s CROSS JOIN trace_documents AS d ON d.trace_id = s.trace_id
+         WHERE +d.doc_id = 'device-policy' AND d.version = d.current_version AND +d.cited = 0
+         ORDER BY s.start_ns DESC LIMIT @limit`,
+    }),
 
   /** Per route and prompt version: traces, cost, p50/p95 latency, unsupported answers, escalations. */
-  "route-outcomes": (store: TraceStore) => {
+  "route-outcomes": (store: TraceStore, { limit = -1 }: NamedQueryOptions = {}) => {
     const groups = store.db
       .prepare(
         `SELECT route, prompt_version, COUNT(*) AS traces, SUM(cost_usd) AS cost_usd,
                 SUM(verdict = 'unsupported') AS unsupported, SUM(feedback_outcome IS 'escalated') AS escalations
-         FROM trace_summaries GROUP BY route, prompt_version ORDER BY route, prompt_version`,
+         FROM trace_summaries GROUP BY route, prompt_version ORDER BY route, prompt_version LIMIT @limit`,
       )
-      .all() as { route: string | null; prompt_version: string | null }[];
+      .all({ limit }) as { route: string | null; prompt_version: string | null }[];
     const durations = store.db.prepare(
       `SELECT duration_ms FROM trace_summaries WHERE route IS @route AND prompt_version IS @prompt_version
        ORDER BY duration_ms`,
@@ -150,6 +165,16 @@ export const NAMED_QUERIES = {
     });
   },
 } as const;
+
+/**
+ * Rows about traces, newest first. Uncapped, SQLite starts from the few matching rows and sorts them.
+ * Capped, it walks the summaries from the newest (CROSS JOIN fixes that join order) and stops after
+ * `limit` rows, so a page costs the same however many traces match.
+ */
+function newestFirst(store: TraceStore, limit: number | undefined, sql: { all: string; newest: string }) {
+  const query = store.db.prepare(limit === undefined ? sql.all : sql.newest).safeIntegers(true);
+  return (limit === undefined ? query.all() : query.all({ limit })).map(withStartTime);
+}
 
 export type NamedQuery = keyof typeof NAMED_QUERIES;
 export const isNamedQuery = (name: string): name is NamedQuery => Object.hasOwn(NAMED_QUERIES, name);

@@ -87,7 +87,11 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
         errorPage(viewer, "No such saved question", `There is no query named ${name}.`),
       );
     }
-    sendPage(res, 200, queryPage(name, NAMED_QUERIES[name](store) as Record<string, unknown>[], viewer));
+    sendPage(
+      res,
+      200,
+      queryPage(name, NAMED_QUERIES[name](store, { limit: 200 }) as Record<string, unknown>[], viewer),
+    );
   });
 
   router.get("/traces/:id", signedIn, (req, res) => {

@@ -149,8 +149,16 @@ describe("named queries", () => {
       ]),
     );
     const cli = await runCli(["query", "route-outcomes", "--json"], { TRACE_STORE: traceStore });
-    expect(JSON.parse(cli.stdout)).toEqual({ query: "route-outcomes", rows: body.rows });
+    expect(JSON.parse(cli.stdout)).toEqual({ query: "route-outcomes", limit: 100, rows: body.rows });
     expect(await get("/v1/queries/nope")).toMatchObject({ status: 404, body: { error: { field: "name" } } });
+    expect(await get("/v1/queries/route-outcomes?limit=0")).toMatchObject({
+      status: 400,
+      body: { error: { field: "limit" } },
+    });
+    const newest = await get("/v1/queries/policy-retrieved-not-cited?limit=1");
+    expect((newest.body.rows as { trace_id: string }[]).map((row) => row.trace_id)).toEqual([
+      traceIds["cheap-route"],
+    ]);
   });
 });
 

@@ -1,0 +1,62 @@
+/**
+ * The benchmark (SPEC section 9): `npm run bench [-- --json] [-- --quick]`. Fills a store with generated
+ * traces and times the named queries on it, measures ingest three ways against raw SQLite inserts,
+ * and compares the assistant with telemetry on and off. Progress goes to stderr; stdout holds only
+ * the result (one JSON object with --json).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { TraceStore } from "../src/store/trace-store.ts";
+import { fillStore } from "./bench/fill.ts";
+import { measureIngest } from "./bench/ingest.ts";
+import { compareOverhead } from "./bench/overhead-compare.ts";
+import { measureQueries } from "./bench/query-latency.ts";
+import { formatTable, type BenchResult } from "./bench/report.ts";
+import { progress } from "./bench/stats.ts";
+
+const SIZES = {
+  full: { traces: 100_000, ingestSpans: 50_000, requests: 300, warmup: 20, rounds: 2, queryRuns: 30 },
+  quick: { traces: 2_000, ingestSpans: 5_000, requests: 60, warmup: 10, rounds: 1, queryRuns: 30 },
+};
+const STORE_SEED = 1;
+
+const { values: options } = parseArgs({
+  options: { json: { type: "boolean", default: false }, quick: { type: "boolean", default: false } },
+});
+const size = options.quick ? SIZES.quick : SIZES.full;
+const dir = mkdtempSync(join(tmpdir(), "incident-bench-"));
+const started = performance.now();
+try {
+  // Overhead first: the store fill leaves gigabytes of dirty pages that the OS writes back for a while.
+  const { overhead, maxRssMb: childRssMb } = await compareOverhead(
+    size.requests,
+    size.warmup,
+    size.rounds,
+    dir,
+  );
+  const ingest = await measureIngest(size.ingestSpans, dir);
+  const storePath = join(dir, "store.db");
+  const store = new TraceStore(storePath);
+  progress(`filling a store with ${size.traces} traces`);
+  let reported = 0;
+  const filled = fillStore(store, size.traces, STORE_SEED, (traces) => {
+    if (traces - reported < size.traces / 10) return;
+    reported = traces;
+    progress(`  ${traces} traces, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  });
+  const queries = measureQueries(store, size.queryRuns);
+  store.close();
+  const result: BenchResult = {
+    store: filled,
+    ingest,
+    queries,
+    overhead,
+    memory: { rss_mb_peak: Math.round(Math.max(process.resourceUsage().maxRSS / 1024, childRssMb)) },
+  };
+  process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${formatTable(result)}\n`);
+  progress(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

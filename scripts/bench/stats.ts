@@ -1,0 +1,20 @@
+/** Nearest-rank percentile of already sorted values. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) throw new Error("percentile of no values");
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+export const sortedCopy = (values: readonly number[]) => [...values].sort((a, b) => a - b);
+
+export const median = (values: readonly number[]) => percentile(sortedCopy(values), 50);
+
+/** Rounds to `digits` significant digits: enough for a report, few enough to read. */
+export function significant(value: number, digits = 4): number {
+  return value === 0 || !Number.isFinite(value) ? value : Number(value.toPrecision(digits));
+}
+
+/** A line on stderr, with the resident set size: the memory peak's phase shows in the log. */
+export function progress(message: string) {
+  const rssMb = Math.round(process.memoryUsage.rss() / 1_048_576);
+  process.stderr.write(`bench: ${message} [rss ${rssMb} MB]\n`);
+}

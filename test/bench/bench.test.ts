@@ -1,0 +1,74 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { NAMED_QUERIES } from "../../src/store/queries.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** The keys of SPEC section 9's JSON object, section by section. */
+const CONTRACT = {
+  store: ["traces", "spans"],
+  ingest: [
+    "raw_rows_per_s",
+    "exporter_spans_per_s",
+    "otlp_spans_per_s",
+    "exporter_ratio",
+    "otlp_ratio",
+    "event_loop_delay_p99_ms",
+  ],
+  overhead: [
+    "requests",
+    "spans_per_request",
+    "median_ms_off",
+    "median_ms_on",
+    "ratio",
+    "cpu_ms_added_per_request",
+    "cpu_us_per_span",
+  ],
+  memory: ["rss_mb_peak"],
+};
+
+/** Rounded ratios: the quotient of the reported numbers, to the precision reported. */
+const expectQuotient = (ratio: number, numerator: number, denominator: number) =>
+  expect(Math.abs(ratio - numerator / denominator)).toBeLessThanOrEqual(0.005 * (numerator / denominator));
+
+describe("npm run bench -- --json --quick", () => {
+  it("prints one JSON object with exactly the contract's keys and consistent numbers", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "scripts/bench.ts", "--json", "--quick"],
+      { cwd: ROOT, maxBuffer: 1024 * 1024 },
+    );
+    const lines = stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const result = JSON.parse(lines[0] as string);
+
+    expect(Object.keys(result).sort()).toEqual(["ingest", "memory", "overhead", "queries", "store"]);
+    for (const [section, keys] of Object.entries(CONTRACT)) {
+      expect(Object.keys(result[section]).sort()).toEqual([...keys].sort());
+      for (const key of keys) expect(typeof result[section][key]).toBe("number");
+    }
+    expect(Object.keys(result.queries).sort()).toEqual(Object.keys(NAMED_QUERIES).sort());
+    for (const latency of Object.values(result.queries) as Record<string, number>[]) {
+      expect(Object.keys(latency).sort()).toEqual(["p50_ms", "p95_ms"]);
+      expect(latency.p50_ms).toBeGreaterThan(0);
+      expect(latency.p95_ms).toBeGreaterThanOrEqual(latency.p50_ms as number);
+    }
+
+    const { store, ingest, overhead, memory } = result;
+    expect(store.traces).toBe(2000);
+    expect(store.spans).toBeGreaterThan(12 * store.traces);
+    for (const key of CONTRACT.ingest) expect(ingest[key]).toBeGreaterThan(0);
+    expectQuotient(ingest.exporter_ratio, ingest.exporter_spans_per_s, ingest.raw_rows_per_s);
+    expectQuotient(ingest.otlp_ratio, ingest.otlp_spans_per_s, ingest.raw_rows_per_s);
+
+    expect(overhead.requests).toBeGreaterThan(0);
+    expect(overhead.spans_per_request).toBeGreaterThanOrEqual(12);
+    expect(overhead.median_ms_off).toBeGreaterThan(0);
+    expect(overhead.median_ms_on).toBeGreaterThan(0);
+    expectQuotient(overhead.ratio, overhead.median_ms_on, overhead.median_ms_off);
+    expect(Number.isFinite(overhead.cpu_ms_added_per_request)).toBe(true);
+    expect(Number.isFinite(overhead.cpu_us_per_span)).toBe(true);
+    expect(memory.rss_mb_peak).toBeGreaterThan(0);
+  }, 90_000);
+});
