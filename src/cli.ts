@@ -5,7 +5,6 @@ import { createAssistant, answerIncident } from "./agent/pipeline.ts";
 import { startServices, type RunningServices } from "./services.ts";
 import { createApi, listenApi } from "./api/server.ts";
 import { TraceStore } from "./store/trace-store.ts";
-import { waitForTrace } from "./store/wait-for-trace.ts";
 import { renderTree } from "./trace-tree.ts";
 import { flushTelemetry, shutdownTelemetry } from "./telemetry/handle.ts";
 import { builtInScenarioFiles, loadScenario, ScenarioError, type Scenario } from "./scenarios/scenario.ts";
@@ -130,7 +129,12 @@ program
       });
       await flushTelemetry();
       const store = new TraceStore(config.traceStore);
-      const spans = await waitForTrace(store, result.traceId, Object.values(services.started));
+      const { spans } = await completeTrace(
+        store,
+        result.traceId,
+        Object.values(services.started),
+        governanceFor(config),
+      );
       if (options.json) {
         console.log(
           JSON.stringify({
