@@ -154,6 +154,7 @@ async function otlpPosts(
   await Promise.all(Array.from({ length: OTLP_SENDERS }, sender));
   await receiver.flush();
   const spansPerS = perSecond(spans.length, started);
+  await receiver.close();
   delay.disable();
   server.close();
   await once(server, "close");

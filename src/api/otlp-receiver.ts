@@ -1,8 +1,9 @@
 import express, { type ErrorRequestHandler, type Request, type Router } from "express";
 import { log } from "../log.ts";
-import { decodeOtlpProtobuf, fromOtlpJson, OtlpFormatError, type OtlpImport } from "../store/otlp.ts";
-import { encodeExportTraceServiceResponse, OtlpProtobufError } from "../store/otlp-protobuf.ts";
-import type { SpanRecord, TraceStore } from "../store/trace-store.ts";
+import { Worker } from "node:worker_threads";
+import { encodeExportTraceServiceResponse } from "../store/otlp-protobuf.ts";
+import type { TraceStore } from "../store/trace-store.ts";
+import type { Format, IngestAnswer, IngestReply, IngestRequest, WorkerSettings } from "./otlp-ingest.ts";
 import { ApiError, sendApiError } from "./errors.ts";
 
 export interface OtlpReceiverOptions {
@@ -17,20 +18,28 @@ export interface OtlpReceiver {
   router: Router;
   /** Resolves once every span accepted so far is in the store. */
   flush(): Promise<void>;
+  /** Writes what is queued, then stops the ingest worker. */
+  close(): Promise<void>;
   queuedSpans(): number;
 }
 
 const FORMATS = { "application/json": "json", "application/x-protobuf": "protobuf" } as const;
-type Format = (typeof FORMATS)[keyof typeof FORMATS];
 
-/** Small transactions keep each event-loop turn short however big the request was. */
+/** Small transactions keep the worker's store available to the other writers (WAL, one writer at a time). */
 const WRITE_BATCH_SPANS = 256;
 const RETRY_AFTER_SECONDS = 1;
 
 /** An OTLP/HTTP trace receiver (JSON or protobuf, gzip or not) that feeds the local trace store. */
 export function createOtlpReceiver(store: TraceStore, options: OtlpReceiverOptions = {}): OtlpReceiver {
   const { maxQueuedSpans = 50_000, maxBodyBytes = 4 * 1024 * 1024 } = options;
-  const queue = new IngestQueue(store, maxQueuedSpans);
+  // Started on the first export: most API instances (a replay's, say) never receive one.
+  let started: IngestWorker | undefined;
+  const worker = () =>
+    (started ??= new IngestWorker({
+      storePath: store.path,
+      capacity: maxQueuedSpans,
+      writeBatchSpans: WRITE_BATCH_SPANS,
+    }));
   const router = express.Router();
 
   router.post(
@@ -41,16 +50,18 @@ export function createOtlpReceiver(store: TraceStore, options: OtlpReceiverOptio
       next();
     },
     express.raw({ type: () => true, limit: maxBodyBytes }),
-    (req, res) => {
+    async (req, res) => {
       const format = requestFormat(req);
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const { spans, rejected, errorMessage = "" } = parseExportRequest(format, body);
-      if (!queue.offer(spans)) {
+      const answer = await worker().ingest(format, body);
+      if ("error" in answer) throw new ApiError(400, "invalid_otlp", answer.error);
+      if ("full" in answer) {
         res.set("Retry-After", String(RETRY_AFTER_SECONDS));
-        const message = `the ingest queue holds ${queue.size} of at most ${maxQueuedSpans} spans; retry later`;
+        const message = `the ingest queue holds ${answer.full} of at most ${maxQueuedSpans} spans; retry later`;
         throw new ApiError(429, "queue_full", message);
       }
       // OTLP/HTTP answers in the request's encoding; partialSuccess is set only when spans were rejected.
+      const { rejected, errorMessage } = answer;
       const partialSuccess = rejected > 0 ? { rejectedSpans: rejected, errorMessage } : undefined;
       if (format === "json")
         res.json(partialSuccess ? { partialSuccess: { rejectedSpans: String(rejected), errorMessage } } : {});
@@ -62,7 +73,15 @@ export function createOtlpReceiver(store: TraceStore, options: OtlpReceiverOptio
   );
   router.use(otlpErrorHandler(maxBodyBytes));
 
-  return { router, flush: () => queue.flush(), queuedSpans: () => queue.size };
+  return {
+    router,
+    flush: async () => started?.flush(),
+    queuedSpans: () => started?.queued ?? 0,
+    close: async () => {
+      await started?.close();
+      started = undefined;
+    },
+  };
 }
 
 function requestFormat(req: Request): Format {
@@ -74,21 +93,6 @@ function requestFormat(req: Request): Format {
     "unsupported_media_type",
     "OTLP/HTTP takes application/x-protobuf or application/json",
   );
-}
-
-function parseExportRequest(format: Format, body: Buffer): OtlpImport {
-  try {
-    const request: unknown = format === "json" ? JSON.parse(body.toString("utf8")) : decodeOtlpProtobuf(body);
-    return fromOtlpJson(request);
-  } catch (error) {
-    if (
-      error instanceof SyntaxError ||
-      error instanceof OtlpFormatError ||
-      error instanceof OtlpProtobufError
-    )
-      throw new ApiError(400, "invalid_otlp", `not an OTLP ${format} trace export: ${error.message}`);
-    throw error;
-  }
 }
 
 /** Body-reading failures in the API's error shape: too large, unknown Content-Encoding, corrupt gzip. */
@@ -109,48 +113,61 @@ function otlpErrorHandler(maxBodyBytes: number): ErrorRequestHandler {
 }
 
 /**
- * Spans accepted but not yet stored, in write-sized batches, one batch written per event-loop turn.
- * Never holds more than `capacity` spans: callers are told to come back instead.
+ * Starts the worker's TypeScript entry with tsx's loader and nothing else: telemetry belongs to
+ * the main thread (execArgv would carry its --import into the worker).
  */
-class IngestQueue {
-  private queued = 0;
-  private readonly batches: SpanRecord[][] = [];
-  private readonly idleWaiters: (() => void)[] = [];
+const WORKER_BOOTSTRAP = `
+  const { register } = await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))});
+  register();
+  await import(${JSON.stringify(new URL("./otlp-ingest-worker.ts", import.meta.url).href)});
+`;
 
-  constructor(
-    private readonly store: TraceStore,
-    private readonly capacity: number,
-  ) {}
+/**
+ * The main thread's side of the ingest worker: one request in flight per export, answered when the
+ * worker has decoded it and queued its spans (or refused them: not OTLP, or the queue is full).
+ */
+class IngestWorker {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, (reply: IngestAnswer | { kind: "flushed" }) => void>();
+  private nextId = 1;
+  /** Spans accepted but not yet stored, as the worker last reported. */
+  queued = 0;
 
-  get size(): number {
-    return this.queued;
+  constructor(settings: WorkerSettings) {
+    this.worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: settings, execArgv: [] });
+    this.worker.unref();
+    this.worker.on("message", (reply: IngestReply) => {
+      if (reply.kind === "queued") this.queued = reply.spans;
+      else if (reply.kind === "lost")
+        log.error({ spans: reply.spans, reason: reply.message }, "OTLP spans lost");
+      else {
+        this.waiting.get(reply.id)?.(reply);
+        this.waiting.delete(reply.id);
+      }
+    });
   }
 
-  offer(spans: readonly SpanRecord[]): boolean {
-    if (this.queued + spans.length > this.capacity) return false;
-    const wasIdle = this.batches.length === 0;
-    for (let start = 0; start < spans.length; start += WRITE_BATCH_SPANS)
-      this.batches.push(spans.slice(start, start + WRITE_BATCH_SPANS));
-    this.queued += spans.length;
-    if (wasIdle && this.batches.length > 0) setImmediate(() => this.writeNextBatch());
-    return true;
+  ingest(format: Format, body: Buffer): Promise<IngestAnswer> {
+    const id = this.nextId++;
+    const bytes = new Uint8Array(body);
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve as (reply: IngestAnswer | { kind: "flushed" }) => void);
+      this.worker.postMessage({ kind: "ingest", id, format, body: bytes } satisfies IngestRequest, [
+        bytes.buffer,
+      ]);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.worker.terminate();
   }
 
   flush(): Promise<void> {
-    if (this.queued === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private writeNextBatch() {
-    const batch = this.batches.shift() ?? [];
-    try {
-      this.store.addSpans(batch);
-    } catch (error) {
-      // The sender already has its 200; all that is left is to say what was lost.
-      log.error({ err: error, spans: batch.length }, "OTLP receiver could not store spans; they are lost");
-    }
-    this.queued -= batch.length;
-    if (this.batches.length > 0) setImmediate(() => this.writeNextBatch());
-    else for (const resolve of this.idleWaiters.splice(0)) resolve();
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, () => resolve());
+      this.worker.postMessage({ kind: "flush", id } satisfies IngestRequest);
+    });
   }
 }

@@ -6,6 +6,7 @@ import { createOtlpReceiver, type OtlpReceiver } from "../../src/api/otlp-receiv
 import { pushTraces } from "../../src/store/otlp-push.ts";
 import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { healthyTrace } from "../helpers/trace-builder.ts";
+import { tempStore } from "../helpers/processes.ts";
 
 const TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
 const spans: SpanRecord[] = healthyTrace()
@@ -24,7 +25,7 @@ let store: TraceStore;
 let endpoint: string;
 
 beforeAll(async () => {
-  store = new TraceStore(":memory:");
+  store = new TraceStore(tempStore().traceStore);
   receiver = createOtlpReceiver(store);
   const app = express();
   app.use(receiver.router);

@@ -1,0 +1,46 @@
+import { decodeOtlpProtobuf, fromOtlpJson, OtlpFormatError } from "../store/otlp.ts";
+import { OtlpProtobufError } from "../store/otlp-protobuf.ts";
+import type { SpanRecord } from "../store/trace-store.ts";
+
+/** The messages between the OTLP receiver and its ingest worker. */
+export type Format = "json" | "protobuf";
+
+export interface WorkerSettings {
+  storePath: string;
+  capacity: number;
+  writeBatchSpans: number;
+}
+
+export type IngestRequest =
+  { kind: "ingest"; id: number; format: Format; body: Uint8Array } | { kind: "flush"; id: number };
+
+export type IngestAnswer =
+  | { kind: "answer"; id: number; rejected: number; errorMessage: string }
+  | { kind: "answer"; id: number; error: string }
+  | { kind: "answer"; id: number; full: number };
+
+export type IngestReply =
+  | IngestAnswer
+  | { kind: "flushed"; id: number }
+  | { kind: "queued"; spans: number }
+  | { kind: "lost"; spans: number; message: string };
+
+/** Decodes and validates one export request; a body that is not OTLP at all is an error, bad spans are counted. */
+export function parseExportRequest(
+  format: Format,
+  body: Buffer,
+): { spans: SpanRecord[]; rejected: number; errorMessage?: string } | { error: string } {
+  try {
+    const request: unknown = format === "json" ? JSON.parse(body.toString("utf8")) : decodeOtlpProtobuf(body);
+    return fromOtlpJson(request);
+  } catch (error) {
+    if (
+      error instanceof SyntaxError ||
+      error instanceof OtlpFormatError ||
+      error instanceof OtlpProtobufError
+    ) {
+      return { error: `not an OTLP ${format} trace export: ${error.message}` };
+    }
+    throw error;
+  }
+}
