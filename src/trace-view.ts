@@ -1,15 +1,9 @@
-import { SemanticConventions as SC } from "@arizeai/openinference-semantic-conventions";
 import type { SpanRecord, TraceStore } from "./store/trace-store.ts";
 import { ATTR } from "./semconv.ts";
+import { modelUsage } from "./store/trace-summary.ts";
 
 const nsToIso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
 const durationMs = (span: SpanRecord) => Number(span.endNs - span.startNs) / 1e6;
-const sum = (spans: SpanRecord[], key: string) =>
-  spans.reduce(
-    (total, span) =>
-      total + (typeof span.attributes[key] === "number" ? (span.attributes[key] as number) : 0),
-    0,
-  );
 
 /** The JSON view of one stored trace served by `GET /v1/traces/:id`; undefined for an unknown trace. */
 export function traceView(store: TraceStore, traceId: string) {
@@ -18,6 +12,7 @@ export function traceView(store: TraceStore, traceId: string) {
   if (!root || spans.length === 0) return undefined;
   const feedback = store.feedbackOf(traceId).at(-1);
   const annotations = store.annotationsOf(traceId);
+  const usage = modelUsage(spans);
   return {
     trace_id: traceId,
     summary: {
@@ -32,8 +27,8 @@ export function traceView(store: TraceStore, traceId: string) {
       route: root.attributes[ATTR.routeName] ?? null,
       model: root.attributes[ATTR.routeModel] ?? null,
       prompt_version: root.attributes[ATTR.synthesizerPromptVersion] ?? null,
-      tokens: sum(spans, SC.LLM_TOKEN_COUNT_TOTAL),
-      cost_usd: sum(spans, SC.LLM_COST_TOTAL),
+      tokens: usage.tokens,
+      cost_usd: usage.costUsd,
       feedback: feedback?.outcome ?? null,
     },
     spans: spans.map((span) => ({

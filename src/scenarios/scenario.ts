@@ -6,21 +6,14 @@ import { worldSchema } from "../../mock-tools/shared/world.ts";
 import { durationSchema } from "../../mock-tools/shared/duration.ts";
 import { ROUTING_POLICIES, SYNTHESIZER_PROMPTS } from "../config.ts";
 import { FEEDBACK_OUTCOMES } from "../feedback.ts";
+import { STAGE_OF, STAGES as DIAGNOSIS_STAGES, type FindingKind } from "../diagnosis/finding.ts";
+import type { Stage } from "../semconv.ts";
 
 export const SCENARIOS_DIR = new URL("../../scenarios/", import.meta.url).pathname;
 
-const FINDING_KINDS = [
-  "route_downgrade",
-  "stale_retrieval",
-  "tool_error",
-  "tool_partial",
-  "stale_tool_data",
-  "claim_contradicts_tool",
-  "claim_on_stale_evidence",
-  "claim_unsupported",
-  "policy_not_cited",
-] as const;
-const STAGES = ["route", "retrieve", "tool", "synthesize"] as const;
+// The diagnosis owns the vocabulary; the scenario schema only checks expectations against it.
+const FINDING_KINDS = Object.keys(STAGE_OF) as [FindingKind, ...FindingKind[]];
+const STAGES = DIAGNOSIS_STAGES as [Stage, ...Stage[]];
 
 /** The scenario file contract (SPEC section 4). Unknown keys are errors: a typo must not pass silently. */
 export const scenarioSchema = z.strictObject({

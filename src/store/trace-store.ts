@@ -140,15 +140,6 @@ export class TraceStore {
     return this.db.prepare("SELECT 1 FROM spans WHERE trace_id = ? LIMIT 1").get(traceId) !== undefined;
   }
 
-  /** Most recent traces first: the root span of each. */
-  recentRoots(limit = 20): SpanRecord[] {
-    const rows = this.db
-      .prepare("SELECT * FROM spans WHERE parent_span_id IS NULL ORDER BY start_ns DESC LIMIT ?")
-      .safeIntegers(true)
-      .all(limit) as SpanRow[];
-    return rows.map(fromRow);
-  }
-
   upsertAnnotation(annotation: AnnotationRecord) {
     this.db
       .prepare(

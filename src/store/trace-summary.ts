@@ -47,6 +47,19 @@ const numberOf = (span: SpanRecord, key: string) => {
   return typeof value === "number" ? value : 0;
 };
 
+/** Tokens and USD over the trace's LLM spans. */
+export function modelUsage(spans: readonly SpanRecord[]): { tokens: number; costUsd: number } {
+  const llmSpans = spans.filter((span) => span.oiKind === "LLM");
+  return {
+    tokens: llmSpans.reduce((total, span) => total + numberOf(span, SC.LLM_TOKEN_COUNT_TOTAL), 0),
+    costUsd: llmSpans.reduce((total, span) => total + numberOf(span, SC.LLM_COST_TOTAL), 0),
+  };
+}
+
+/** ERROR when a pipeline stage (an OpenInference span) failed; a retried HTTP attempt is not a failure. */
+export const traceStatus = (spans: readonly SpanRecord[]): "OK" | "ERROR" =>
+  spans.some((span) => span.oiKind && span.statusCode === "ERROR") ? "ERROR" : "OK";
+
 /** The earliest span whose parent is not in the trace. */
 function rootOf(spans: readonly SpanRecord[]): SpanRecord | undefined {
   const ids = new Set(spans.map((span) => span.spanId));
@@ -65,14 +78,13 @@ export function summarize(
   if (!root) return undefined;
   const facts = readTrace(spans);
   const citations = new Set(facts.syntheses.flatMap((synthesis) => synthesis.citations));
-  const llmSpans = spans.filter((span) => span.oiKind === "LLM");
   return {
     traceId,
     rootSpanId: root.spanId,
     rootName: root.name,
     startNs: root.startNs,
     durationMs: Number(root.endNs - root.startNs) / 1e6,
-    status: spans.some((span) => span.oiKind && span.statusCode === "ERROR") ? "ERROR" : "OK",
+    status: traceStatus(spans),
     sessionId: textOf(root, SC.SESSION_ID),
     userId: textOf(root, SC.USER_ID),
     category: textOf(root, ATTR.category),
@@ -81,8 +93,7 @@ export function summarize(
     model: textOf(root, ATTR.routeModel),
     routingPolicy: textOf(root, ATTR.routingPolicy),
     promptVersion: textOf(root, ATTR.synthesizerPromptVersion),
-    tokens: llmSpans.reduce((total, span) => total + numberOf(span, SC.LLM_TOKEN_COUNT_TOTAL), 0),
-    costUsd: llmSpans.reduce((total, span) => total + numberOf(span, SC.LLM_COST_TOTAL), 0),
+    ...modelUsage(spans),
     verdict: diagnosis.verdict,
     firstBadStage: diagnosis.firstBadStage,
     findings: diagnosis.findings.map((finding) => ({
