@@ -1,6 +1,6 @@
 import type { SpanRecord, TraceStore } from "./store/trace-store.ts";
 import { ATTR } from "./semconv.ts";
-import { modelUsage } from "./store/trace-summary.ts";
+import { modelUsage, traceStatus } from "./store/trace-summary.ts";
 
 const nsToIso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
 const durationMs = (span: SpanRecord) => Number(span.endNs - span.startNs) / 1e6;
@@ -19,7 +19,7 @@ export function traceView(store: TraceStore, traceId: string) {
       root: root.name,
       start: nsToIso(root.startNs),
       duration_ms: durationMs(root),
-      status: spans.some((span) => span.statusCode === "ERROR") ? "ERROR" : "OK",
+      status: traceStatus(spans),
       services: [...new Set(spans.map((span) => span.service))],
       span_count: spans.length,
       category: root.attributes[ATTR.category] ?? null,
