@@ -367,3 +367,13 @@ function uuid(random: Random): string {
   const hex = random.hex(32);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
 }
+
+/** The first `count` spans of the traces for `seed`, in the order the generator writes them. */
+export function generateSpans(count: number, seed: number): SpanRecord[] {
+  const spans: SpanRecord[] = [];
+  for (const trace of generateTraces({ count: Math.ceil(count / 10), seed })) {
+    spans.push(...trace.spans);
+    if (spans.length >= count) break;
+  }
+  return spans.slice(0, count);
+}

@@ -2,15 +2,15 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
-import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import express from "express";
 import { createOtlpReceiver } from "../../src/api/otlp-receiver.ts";
 import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { SqliteSpanExporter } from "../../src/telemetry/sqlite-span-exporter.ts";
-import { generateTraces } from "./generate.ts";
+import { startTypeScriptWorker } from "../../src/worker-thread.ts";
+import { generateSpans } from "./generate.ts";
+import type { SenderSettings } from "./otlp-senders.ts";
 import { toReadableSpan } from "./readable-spans.ts";
 import { progress, significant } from "./stats.ts";
 
@@ -35,13 +35,8 @@ const SEED = 20_261_127;
  * so the rows are the heavy ones: about 2.4 KB of attributes on average, 20 KB on a synthesis LLM span.
  */
 export async function measureIngest(spanCount: number, dir: string): Promise<IngestResult> {
-  const spans = takeSpans(spanCount);
-  const raw = rawInserts(spans, join(dir, "ingest-raw.db"));
-  progress(`ingest raw: ${Math.round(raw)} rows/s`);
-  const readable = spans.map(toReadableSpan);
-  const exporter = await exporterWrites(readable, join(dir, "ingest-exporter.db"));
-  progress(`ingest exporter: ${Math.round(exporter)} spans/s`);
-  const otlp = await otlpPosts(readable, join(dir, "ingest-otlp.db"));
+  const { raw, exporter } = await inProcessWrites(spanCount, dir);
+  const otlp = await otlpPosts(spanCount, join(dir, "ingest-otlp.db"));
   progress(`ingest otlp: ${Math.round(otlp.spansPerS)} spans/s, event loop p99 ${otlp.delayP99Ms} ms`);
   return {
     raw_rows_per_s: Math.round(raw),
@@ -53,13 +48,14 @@ export async function measureIngest(spanCount: number, dir: string): Promise<Ing
   };
 }
 
-function takeSpans(count: number): SpanRecord[] {
-  const spans: SpanRecord[] = [];
-  for (const trace of generateTraces({ count: Math.ceil(count / 10), seed: SEED })) {
-    spans.push(...trace.spans);
-    if (spans.length >= count) break;
-  }
-  return spans.slice(0, count);
+/** The raw and exporter rates; the spans are garbage once this returns, before the OTLP run. */
+async function inProcessWrites(spanCount: number, dir: string) {
+  const spans = generateSpans(spanCount, SEED);
+  const raw = rawInserts(spans, join(dir, "ingest-raw.db"));
+  progress(`ingest raw: ${Math.round(raw)} rows/s`);
+  const exporter = await exporterWrites(spans.map(toReadableSpan), join(dir, "ingest-exporter.db"));
+  progress(`ingest exporter: ${Math.round(exporter)} spans/s`);
+  return { raw, exporter };
 }
 
 const batchesOf = <T>(items: readonly T[]): T[][] =>
@@ -128,52 +124,39 @@ async function exporterWrites(spans: readonly ReadableSpan[], path: string): Pro
 }
 
 /**
- * A few concurrent senders POST pre-encoded protobuf batches to the receiver in this process, until
- * its queue has drained into the store. The event-loop delay is what other requests would wait.
+ * A few concurrent senders in a worker thread POST protobuf batches to the receiver in this thread,
+ * until its queue has drained into the store. The event-loop delay is what other requests would wait.
  */
 async function otlpPosts(
-  spans: readonly ReadableSpan[],
+  spanCount: number,
   path: string,
 ): Promise<{ spansPerS: number; delayP99Ms: number }> {
-  // The serializer writes each request into a fresh ArrayBuffer, which fetch takes as a body.
-  const bodies = batchesOf(spans).map(
-    (batch) => ProtobufTraceSerializer.serializeRequest(batch) as Uint8Array<ArrayBuffer>,
-  );
   const store = new TraceStore(path);
   const receiver = createOtlpReceiver(store);
   const server = express().use(receiver.router).listen(0, "127.0.0.1");
   await once(server, "listening");
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+  const settings: SenderSettings = { url, senders: OTLP_SENDERS, spanCount, seed: SEED, batchSpans: BATCH };
+  const senders = startTypeScriptWorker(new URL("./otlp-senders.ts", import.meta.url), {
+    workerData: settings,
+  });
+  // An empty export starts the receiver's ingest worker, outside the timing, while the senders encode.
+  const warmUp = await fetch(url, { method: "POST", headers: { "content-type": "application/x-protobuf" } });
+  if (!warmUp.ok) throw new Error(`OTLP receiver answered ${warmUp.status}`);
+  await once(senders, "message"); // ready
   const delay = monitorEventLoopDelay({ resolution: 1 });
-  let next = 0;
-  const sender = async () => {
-    for (let body = bodies[next++]; body; body = bodies[next++]) await post(url, body);
-  };
   delay.enable();
   const started = performance.now();
-  await Promise.all(Array.from({ length: OTLP_SENDERS }, sender));
+  senders.postMessage("start");
+  await once(senders, "message"); // done
   await receiver.flush();
-  const spansPerS = perSecond(spans.length, started);
-  await receiver.close();
+  const spansPerS = perSecond(spanCount, started);
   delay.disable();
+  await receiver.close();
+  await senders.terminate();
   server.close();
   await once(server, "close");
   store.close();
-  expectStored(path, spans.length);
+  expectStored(path, spanCount);
   return { spansPerS, delayP99Ms: significant(delay.percentile(99) / 1e6, 3) };
-}
-
-/** One export request; a full queue (429) is retried shortly, as an OTLP exporter would. */
-async function post(url: string, body: Uint8Array<ArrayBuffer>) {
-  for (;;) {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/x-protobuf" },
-      body,
-    });
-    await response.arrayBuffer();
-    if (response.ok) return;
-    if (response.status !== 429) throw new Error(`OTLP receiver answered ${response.status}`);
-    await sleep(50);
-  }
 }

@@ -42,7 +42,11 @@ parentPort?.on("message", (request: IngestRequest) => {
     else flushWaiters.push(request.id);
     return;
   }
-  const parsed = parseExportRequest(request.format, Buffer.from(request.body));
+  const { body } = request;
+  const parsed = parseExportRequest(
+    request.format,
+    Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+  );
   if ("error" in parsed) return reply({ kind: "answer", id: request.id, error: parsed.error });
   const { spans, rejected, errorMessage } = parsed;
   if (queued + spans.length > capacity) return reply({ kind: "answer", id: request.id, full: queued });

@@ -1,5 +1,5 @@
-import { decodeOtlpProtobuf, fromOtlpJson, OtlpFormatError } from "../store/otlp.ts";
-import { OtlpProtobufError } from "../store/otlp-protobuf.ts";
+import { fromOtlpJson, OtlpFormatError } from "../store/otlp.ts";
+import { decodeOtlpProtobuf, OtlpProtobufError } from "../store/otlp-protobuf.ts";
 import type { SpanRecord } from "../store/trace-store.ts";
 
 /** The messages between the OTLP receiver and its ingest worker. */
@@ -31,8 +31,7 @@ export function parseExportRequest(
   body: Buffer,
 ): { spans: SpanRecord[]; rejected: number; errorMessage?: string } | { error: string } {
   try {
-    const request: unknown = format === "json" ? JSON.parse(body.toString("utf8")) : decodeOtlpProtobuf(body);
-    return fromOtlpJson(request);
+    return format === "json" ? fromOtlpJson(JSON.parse(body.toString("utf8"))) : decodeOtlpProtobuf(body);
   } catch (error) {
     if (
       error instanceof SyntaxError ||

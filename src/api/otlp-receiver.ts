@@ -1,9 +1,10 @@
 import express, { type ErrorRequestHandler, type Request, type Router } from "express";
 import { log } from "../log.ts";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { encodeExportTraceServiceResponse } from "../store/otlp-protobuf.ts";
 import type { TraceStore } from "../store/trace-store.ts";
 import type { Format, IngestAnswer, IngestReply, IngestRequest, WorkerSettings } from "./otlp-ingest.ts";
+import { startTypeScriptWorker } from "../worker-thread.ts";
 import { ApiError, sendApiError } from "./errors.ts";
 
 export interface OtlpReceiverOptions {
@@ -113,16 +114,6 @@ function otlpErrorHandler(maxBodyBytes: number): ErrorRequestHandler {
 }
 
 /**
- * Starts the worker's TypeScript entry with tsx's loader and nothing else: telemetry belongs to
- * the main thread (execArgv would carry its --import into the worker).
- */
-const WORKER_BOOTSTRAP = `
-  const { register } = await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))});
-  register();
-  await import(${JSON.stringify(new URL("./otlp-ingest-worker.ts", import.meta.url).href)});
-`;
-
-/**
  * The main thread's side of the ingest worker: one request in flight per export, answered when the
  * worker has decoded it and queued its spans (or refused them: not OTLP, or the queue is full).
  */
@@ -134,7 +125,9 @@ class IngestWorker {
   queued = 0;
 
   constructor(settings: WorkerSettings) {
-    this.worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: settings, execArgv: [] });
+    this.worker = startTypeScriptWorker(new URL("./otlp-ingest-worker.ts", import.meta.url), {
+      workerData: settings,
+    });
     this.worker.unref();
     this.worker.on("message", (reply: IngestReply) => {
       if (reply.kind === "queued") this.queued = reply.spans;
@@ -149,7 +142,11 @@ class IngestWorker {
 
   ingest(format: Format, body: Buffer): Promise<IngestAnswer> {
     const id = this.nextId++;
-    const bytes = new Uint8Array(body);
+    // A large body owns its memory and moves to the worker without a copy; a small one may share
+    // Node's buffer pool, which must not be transferred.
+    const { buffer } = body;
+    const owned = buffer instanceof ArrayBuffer && body.byteLength === buffer.byteLength;
+    const bytes = owned ? new Uint8Array(buffer) : new Uint8Array(body);
     return new Promise((resolve) => {
       this.waiting.set(id, resolve as (reply: IngestAnswer | { kind: "flushed" }) => void);
       this.worker.postMessage({ kind: "ingest", id, format, body: bytes } satisfies IngestRequest, [

@@ -3,9 +3,16 @@
  * lowerCamelCase keys, hex ids, nanosecond times and int64 values as decimal strings, enums as numbers.
  */
 import { z } from "zod";
+import {
+  ID_ISSUE,
+  oiKindOf,
+  otlpImport,
+  serviceOf,
+  SPAN_KINDS,
+  STATUS_CODES,
+  type OtlpImport,
+} from "./otlp-common.ts";
 import type { SpanRecord } from "./trace-store.ts";
-
-export { decodeOtlpProtobuf } from "./otlp-protobuf.ts";
 
 export type AnyValueJson =
   | { stringValue: string }
@@ -53,20 +60,8 @@ export interface ExportTraceServiceRequestJson {
   resourceSpans: ResourceSpansJson[];
 }
 
-export interface OtlpImport {
-  spans: SpanRecord[];
-  /** Spans left out as invalid; `errorMessage` then says why the first one was. */
-  rejected: number;
-  errorMessage?: string;
-}
-
 /** A request whose envelope (resourceSpans → scopeSpans → spans) is not OTLP at all. */
 export class OtlpFormatError extends Error {}
-
-/** SpanRecord kinds by OTLP enum value; UNSPECIFIED (0) reads as INTERNAL, as the spec advises. */
-const SPAN_KINDS: readonly string[] = ["INTERNAL", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
-const STATUS_CODES = ["UNSET", "OK", "ERROR"] as const;
-const OPENINFERENCE_SPAN_KIND = "openinference.span.kind";
 
 export function toOtlpJson(spans: readonly SpanRecord[]): ExportTraceServiceRequestJson {
   const resources = new Map<
@@ -191,7 +186,7 @@ function id(bytes: number) {
       ? value.toLowerCase()
       : Buffer.from(value, "base64").toString("hex");
     if (hex.length === bytes * 2 && !/^0+$/.test(hex)) return hex;
-    ctx.addIssue(`expected ${bytes * 2} hex characters, not all zero`);
+    ctx.addIssue(ID_ISSUE(bytes));
     return z.NEVER;
   });
 }
@@ -249,27 +244,24 @@ const requestSchema = z.object({
 });
 
 /**
- * Reads an OTLP/JSON request (or `decodeOtlpProtobuf`'s output). A span that is not valid OTLP is
+ * Reads an OTLP/JSON request. A span that is not valid OTLP is
  * left out and counted in `rejected`; an envelope that is not OTLP throws an OtlpFormatError.
  */
 export function fromOtlpJson(request: unknown): OtlpImport {
   const envelope = requestSchema.safeParse(request);
   if (!envelope.success) throw new OtlpFormatError(describeIssue(envelope.error));
   const spans: SpanRecord[] = [];
-  const rejections: z.ZodError[] = [];
+  const rejections: string[] = [];
   for (const { resource, scopeSpans } of envelope.data.resourceSpans) {
     for (const { scope, spans: rawSpans } of scopeSpans) {
       for (const rawSpan of rawSpans) {
         const span = spanSchema.safeParse(rawSpan);
         if (span.success) spans.push(toSpanRecord(span.data, resource.attributes, scope));
-        else rejections.push(span.error);
+        else rejections.push(describeIssue(span.error));
       }
     }
   }
-  const [first] = rejections;
-  if (!first) return { spans, rejected: 0 };
-  const errorMessage = `${rejections.length} span(s) rejected, the first for ${describeIssue(first)}`;
-  return { spans, rejected: rejections.length, errorMessage };
+  return otlpImport(spans, rejections);
 }
 
 function describeIssue(error: z.ZodError): string {
@@ -283,15 +275,14 @@ function toSpanRecord(
   resource: Record<string, unknown>,
   scope: { name: string; version?: string | undefined } | undefined,
 ): SpanRecord {
-  const oiKind = span.attributes[OPENINFERENCE_SPAN_KIND];
   return {
     traceId: span.traceId,
     spanId: span.spanId,
     parentSpanId: span.parentSpanId || null,
     name: span.name,
-    service: String(resource["service.name"] ?? "unknown_service"),
+    service: serviceOf(resource),
     spanKind: span.kind,
-    oiKind: typeof oiKind === "string" ? oiKind : null,
+    oiKind: oiKindOf(span.attributes),
     startNs: span.startTimeUnixNano,
     endNs: span.endTimeUnixNano,
     statusCode: span.status.code,

@@ -7,10 +7,15 @@ import {
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
-import { decodeOtlpProtobuf, fromOtlpJson, OtlpFormatError, toOtlpJson } from "../../src/store/otlp.ts";
-import { encodeExportTraceServiceResponse, OtlpProtobufError } from "../../src/store/otlp-protobuf.ts";
+import { fromOtlpJson, OtlpFormatError, toOtlpJson } from "../../src/store/otlp.ts";
+import {
+  decodeOtlpProtobuf,
+  encodeExportTraceServiceResponse,
+  OtlpProtobufError,
+} from "../../src/store/otlp-protobuf.ts";
 import type { SpanRecord } from "../../src/store/trace-store.ts";
 import { toSpanRecord } from "../../src/telemetry/span-record.ts";
+import { toReadableSpan } from "../../scripts/bench/readable-spans.ts";
 
 const TRACE_A = "4bf92f3577b34da6a3ce929d0e0e4736";
 const TRACE_B = "0af7651916cd43dd8448eb211c80319c";
@@ -351,7 +356,7 @@ describe("OTLP from the OpenTelemetry SDK", () => {
     const bytes = ProtobufTraceSerializer.serializeRequest(spans);
     if (!bytes) throw new Error("the serializer produced nothing");
 
-    const result = fromOtlpJson(decodeOtlpProtobuf(bytes));
+    const result = decodeOtlpProtobuf(bytes);
 
     expect(result.rejected).toBe(0);
     expect(result.spans).toHaveLength(3);
@@ -411,7 +416,7 @@ describe("OTLP protobuf", () => {
     ]);
     const request = field(1, field(2, field(2, span)));
 
-    expect(fromOtlpJson(decodeOtlpProtobuf(request)).spans).toEqual([
+    expect(decodeOtlpProtobuf(request).spans).toEqual([
       expect.objectContaining({
         traceId: TRACE_A,
         spanId: "00f067aa0ba902b7",
@@ -422,6 +427,58 @@ describe("OTLP protobuf", () => {
         attributes: { n: -7 },
       }),
     ]);
+  });
+
+  it("reads every value type the official serializer writes back into the records it was given", () => {
+    const bytes = ProtobufTraceSerializer.serializeRequest(SPANS.map(toReadableSpan));
+    if (!bytes) throw new Error("the serializer produced nothing");
+
+    const result = decodeOtlpProtobuf(bytes);
+
+    // An SDK span always has a scope, and protobuf cannot tell an empty status message from none.
+    const expected = SPANS.map((span) => ({
+      ...span,
+      scope: span.scope ?? { name: "unknown" },
+      statusMessage: span.statusMessage || null,
+    }));
+    expect(result.rejected).toBe(0);
+    expect(result.spans.sort(bySpanId)).toEqual(expected.sort(bySpanId));
+  });
+
+  it("rejects and counts spans with bad ids or enums, keeping the rest", () => {
+    const hex = (value: string) => Buffer.from(value, "hex");
+    // Length-delimited field; lengths under 16,384, so one or two varint bytes.
+    const field = (number: number, bytes: Uint8Array) => {
+      const length = bytes.length < 128 ? [bytes.length] : [(bytes.length % 128) | 0x80, bytes.length >> 7];
+      return Buffer.concat([Buffer.from([number * 8 + 2, ...length]), bytes]);
+    };
+    const span = (traceId: string, spanId: string, ...extra: Buffer[]) =>
+      field(2, Buffer.concat([field(1, hex(traceId)), field(2, hex(spanId)), ...extra]));
+    const good = ["00f067aa0ba902b7", field(5, Buffer.from("good"))] as const;
+    const scopeSpans = Buffer.concat([
+      span("abcd", ...good),
+      span(TRACE_A, ...good),
+      span("0".repeat(32), ...good),
+      span(TRACE_A, "00f067aa0ba902", field(5, Buffer.from("short"))),
+      span(TRACE_A, "00f067aa0ba902b7", field(4, hex("00"))),
+      span(TRACE_A, "00f067aa0ba902b7", Buffer.from([6 * 8, 9])),
+      span(TRACE_A, "00f067aa0ba902b7", field(15, Buffer.from([3 * 8, 7]))),
+      span(
+        TRACE_A,
+        "00f067aa0ba902b7",
+        field(13, Buffer.concat([field(1, hex(TRACE_B)), field(2, hex("ab"))])),
+      ),
+    ]);
+    const request = field(1, field(2, scopeSpans));
+
+    const result = decodeOtlpProtobuf(request);
+
+    expect(result.spans.map((one) => one.name)).toEqual(["good"]);
+    expect(result.spans[0]?.service).toBe("unknown_service");
+    expect(result.rejected).toBe(7);
+    expect(result.errorMessage).toBe(
+      "7 span(s) rejected, the first for traceId: expected 32 hex characters, not all zero",
+    );
   });
 
   it("throws OtlpProtobufError on truncated or mistyped bytes", () => {

@@ -1,0 +1,58 @@
+/**
+ * The OTLP load for the ingest benchmark, in a thread of its own so that the receiver's thread holds
+ * nothing but the receiver: the spans are generated and protobuf-encoded here, then a few concurrent
+ * senders POST them when told to start.
+ */
+import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parentPort, workerData } from "node:worker_threads";
+import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import { generateSpans } from "./generate.ts";
+import { toReadableSpan } from "./readable-spans.ts";
+
+export interface SenderSettings {
+  url: string;
+  senders: number;
+  spanCount: number;
+  seed: number;
+  batchSpans: number;
+}
+
+const { url, senders, spanCount, seed, batchSpans } = workerData as SenderSettings;
+
+const spans = generateSpans(spanCount, seed).map(toReadableSpan);
+// The serializer writes each request into a fresh ArrayBuffer, which fetch takes as a body.
+const bodies = Array.from(
+  { length: Math.ceil(spans.length / batchSpans) },
+  (_, index) =>
+    ProtobufTraceSerializer.serializeRequest(
+      spans.slice(index * batchSpans, (index + 1) * batchSpans),
+    ) as Uint8Array<ArrayBuffer>,
+);
+spans.length = 0;
+
+/** One export request; a full queue (429) is retried shortly, as an OTLP exporter would. */
+async function post(body: Uint8Array<ArrayBuffer>) {
+  for (;;) {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/x-protobuf" },
+      body,
+    });
+    await response.arrayBuffer();
+    if (response.ok) return;
+    if (response.status !== 429) throw new Error(`OTLP receiver answered ${response.status}`);
+    await sleep(50);
+  }
+}
+
+const port = parentPort;
+if (!port) throw new Error("otlp-senders runs as a worker thread");
+port.postMessage("ready");
+await once(port, "message");
+let next = 0;
+const sender = async () => {
+  for (let body = bodies[next++]; body; body = bodies[next++]) await post(body);
+};
+await Promise.all(Array.from({ length: senders }, sender));
+port.postMessage("done");

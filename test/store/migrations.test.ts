@@ -1,0 +1,81 @@
+import Database from "better-sqlite3";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { MIGRATIONS } from "../../src/store/migrations.ts";
+import { TraceStore } from "../../src/store/trace-store.ts";
+import { healthyTrace } from "../helpers/trace-builder.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A store file as an earlier release left it: the first `version` migrations applied, spans in it. */
+function storeAtVersion(version: number) {
+  const dir = mkdtempSync(join(tmpdir(), "migrations-"));
+  dirs.push(dir);
+  const path = join(dir, "store.db");
+  const db = new Database(path);
+  for (const sql of MIGRATIONS.slice(0, version)) db.exec(sql);
+  db.pragma(`user_version = ${version}`);
+  const insert = db.prepare(`INSERT INTO spans VALUES (${Array(16).fill("?").join(", ")})`);
+  for (const span of healthyTrace().build()) {
+    insert.run(
+      span.traceId,
+      span.spanId,
+      span.parentSpanId,
+      span.name,
+      span.service,
+      span.spanKind,
+      span.oiKind,
+      span.startNs,
+      span.endNs,
+      span.statusCode,
+      span.statusMessage,
+      JSON.stringify(span.attributes),
+      JSON.stringify(span.events),
+      JSON.stringify(span.links),
+      JSON.stringify(span.resource),
+      JSON.stringify(span.scope),
+    );
+  }
+  db.close();
+  return path;
+}
+
+describe("store migrations", () => {
+  it("brings a version-3 store up to date, keeping its spans, with spans in a rowid table", () => {
+    const path = storeAtVersion(3);
+    const [first] = healthyTrace().build();
+    if (!first) throw new Error("the trace builder built nothing");
+
+    const store = new TraceStore(path);
+
+    expect(store.db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
+    const spansSql = store.db.prepare("SELECT sql FROM sqlite_master WHERE name = 'spans'").pluck().get();
+    expect(spansSql).not.toMatch(/WITHOUT ROWID/i);
+    expect(store.spansOf(first.traceId)).toEqual(
+      healthyTrace()
+        .build()
+        .sort((a, b) => Number(a.startNs - b.startNs) || a.spanId.localeCompare(b.spanId)),
+    );
+    // The ids stay unique: writing a span again replaces it.
+    store.addSpans([{ ...first, name: "renamed" }]);
+    expect(store.spansOf(first.traceId).filter((span) => span.spanId === first.spanId)).toEqual([
+      { ...first, name: "renamed" },
+    ]);
+    expect(store.rootOf(first.traceId)?.spanId).toBe(first.parentSpanId ?? first.spanId);
+    store.close();
+  });
+
+  it("leaves an up-to-date store as it is", () => {
+    const path = storeAtVersion(MIGRATIONS.length);
+    new TraceStore(path).close();
+    const store = new TraceStore(path);
+    expect(store.db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
+    expect(store.traceIds()).toHaveLength(1);
+    store.close();
+  });
+});
