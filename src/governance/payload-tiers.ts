@@ -19,7 +19,8 @@ interface Held {
 /**
  * Where raw payloads wait and where they end up. Spans hand their payloads over as they end;
  * they stay in a bounded grace buffer until the trace's tail-sampling decision, then go to the
- * encrypted restricted store or are dropped once the grace period is over.
+ * encrypted restricted store or are dropped once the grace period is over. `redact` runs on a
+ * payload on its way into the store, so only kept payloads pay for the secret scan.
  */
 export class PayloadTiers {
   private readonly held = new Map<string, Held>();
@@ -31,11 +32,12 @@ export class PayloadTiers {
     private readonly store: RestrictedStore,
     private readonly sampler: TailSampler,
     private readonly limits: GraceLimits,
+    private readonly redact: (payload: SpanPayload) => SpanPayload,
   ) {}
 
   hold(traceId: string, payload: SpanPayload, now = Date.now()) {
-    if (this.kept.has(traceId)) return this.store.put(traceId, [payload], now);
-    const bytes = JSON.stringify(payload.attributes).length;
+    if (this.kept.has(traceId)) return this.store.put(traceId, [this.redact(payload)], now);
+    const bytes = approximateBytes(payload.attributes);
     const entry = this.held.get(traceId) ?? { since: now, bytes: 0, payloads: [] };
     entry.payloads.push(payload);
     entry.bytes += bytes;
@@ -67,7 +69,7 @@ export class PayloadTiers {
   private keep(traceId: string, now: number) {
     const entry = this.held.get(traceId);
     if (entry) {
-      this.store.put(traceId, entry.payloads, now);
+      this.store.put(traceId, entry.payloads.map(this.redact), now);
       this.forget(traceId, entry);
     }
     this.kept.add(traceId);
@@ -88,4 +90,17 @@ export class PayloadTiers {
     this.held.delete(traceId);
     this.heldBytes -= entry.bytes;
   }
+}
+
+/** About what `value` takes as JSON, without serializing it: enough to bound the buffer. */
+function approximateBytes(value: unknown): number {
+  if (typeof value === "string") return value.length + 2;
+  if (Array.isArray(value))
+    return value.reduce((total: number, item) => total + approximateBytes(item) + 1, 2);
+  if (typeof value === "object" && value !== null) {
+    let total = 2;
+    for (const [key, item] of Object.entries(value)) total += key.length + 4 + approximateBytes(item);
+    return total;
+  }
+  return 8;
 }

@@ -27,6 +27,8 @@ export interface GovernedSpan {
 }
 
 const GRACE_MAX_TRACES = 2_000;
+const SAFE_TEXT_CACHE_ENTRIES = 4_096;
+const SAFE_TEXT_CACHE_MAX_LENGTH = 256;
 const GRACE_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
@@ -38,6 +40,7 @@ export class Governance {
   private readonly pseudonymizer: Pseudonymizer;
   private restrictedStore: RestrictedStore | undefined;
   private payloadTiers: PayloadTiers | undefined;
+  private readonly safeTexts = new Map<string, string>();
 
   constructor(
     private readonly config: Config,
@@ -59,6 +62,7 @@ export class Governance {
         maxHealthyPerMinute: this.config.sampleMaxHealthyPerMinute,
       }),
       { graceMs: this.config.restrictedGrace, maxTraces: GRACE_MAX_TRACES, maxBytes: GRACE_MAX_BYTES },
+      (payload) => ({ ...payload, attributes: this.withoutSecrets(payload.attributes) }),
     );
     return this.payloadTiers;
   }
@@ -77,7 +81,14 @@ export class Governance {
   /** Text fit for the always-kept tier and the logs: no secrets, no personal data in clear. */
   safeText(text: string): string {
     if (!this.enabled) return text;
-    return this.pseudonymizer.scrub(this.redactor.redact(text));
+    let safe = this.safeTexts.get(text);
+    if (safe === undefined) {
+      safe = this.pseudonymizer.scrub(this.redactor.redact(text));
+      // Span names and metadata values repeat from request to request; the scan need not.
+      if (this.safeTexts.size >= SAFE_TEXT_CACHE_ENTRIES) this.safeTexts.clear();
+      if (text.length <= SAFE_TEXT_CACHE_MAX_LENGTH) this.safeTexts.set(text, safe);
+    }
+    return safe;
   }
 
   /** Text fit for an analyst or the restricted tier: personal data stays, secrets do not. */
@@ -116,11 +127,7 @@ export class Governance {
       else raw[key] = value;
     }
     if (Object.keys(raw).length > 0) {
-      const payload: SpanPayload = {
-        spanId: span.spanId,
-        spanName: span.name,
-        attributes: this.withoutSecrets(raw),
-      };
+      const payload: SpanPayload = { spanId: span.spanId, spanName: span.name, attributes: raw };
       this.tiers.hold(span.traceId, payload);
     }
     return {

@@ -1,28 +1,43 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { TraceStore } from "../store/trace-store.ts";
 import { toSpanRecord } from "./span-record.ts";
 
-/** Writes finished spans to the local SQLite trace store, one transaction per batch. */
+/** Spans per transaction: a full SDK batch (512) written at once would hold the event loop for milliseconds. */
+const WRITE_CHUNK_SPANS = 32;
+
+/** Writes finished spans to the local SQLite trace store, in small transactions that yield in between. */
 export class SqliteSpanExporter implements SpanExporter {
   private store: TraceStore | undefined;
+  private pending = Promise.resolve();
 
   constructor(private readonly path: string) {}
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    try {
-      this.store ??= new TraceStore(this.path);
-      this.store.addSpans(spans.map(toSpanRecord));
-      done({ code: ExportResultCode.SUCCESS });
-    } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error as Error });
+    this.pending = this.pending
+      .then(() => this.write(spans))
+      .then(
+        () => done({ code: ExportResultCode.SUCCESS }),
+        (error: unknown) => done({ code: ExportResultCode.FAILED, error: error as Error }),
+      );
+  }
+
+  private async write(spans: readonly ReadableSpan[]) {
+    this.store ??= new TraceStore(this.path);
+    for (let start = 0; start < spans.length; start += WRITE_CHUNK_SPANS) {
+      if (start > 0) await nextTurn();
+      this.store.addSpans(spans.slice(start, start + WRITE_CHUNK_SPANS).map(toSpanRecord));
     }
   }
 
   async shutdown(): Promise<void> {
+    await this.pending;
     this.store?.close();
     this.store = undefined;
   }
 
-  async forceFlush(): Promise<void> {}
+  async forceFlush(): Promise<void> {
+    await this.pending;
+  }
 }

@@ -72,7 +72,12 @@ describe("payload tiers", () => {
     const store = new RestrictedStore(":memory:", KEY);
     return {
       store,
-      tiers: new PayloadTiers(store, new TailSampler({ healthyRate, maxHealthyPerMinute: 100 }), limits),
+      tiers: new PayloadTiers(
+        store,
+        new TailSampler({ healthyRate, maxHealthyPerMinute: 100 }),
+        limits,
+        (held) => ({ ...held, attributes: { ...held.attributes, redacted: true } }),
+      ),
     };
   };
 
@@ -88,6 +93,17 @@ describe("payload tiers", () => {
     payloads.hold("kept", payload("feedback"), 20);
     expect(store.read("kept", "test").map((entry) => entry.spanId)).toEqual(["s1", "feedback"]);
     expect(store.has("healthy")).toBe(false);
+  });
+
+  it("redacts payloads on their way into the store, and only those", () => {
+    const { store, tiers: payloads } = tiers();
+    const held = payload("s1");
+    payloads.hold("kept", held, 0);
+    payloads.decide(outcome("kept", { failed: true }), 10);
+    payloads.hold("kept", payload("late"), 20);
+    expect(store.read("kept", "test").map((entry) => entry.attributes.redacted)).toEqual([true, true]);
+    // What waited in the buffer was the span's own payload, untouched.
+    expect(held.attributes).not.toHaveProperty("redacted");
   });
 
   it("lets late feedback promote a trace within the grace period, not after", () => {

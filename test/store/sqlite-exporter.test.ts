@@ -1,0 +1,76 @@
+import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { describe, expect, it } from "vitest";
+import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
+import { SqliteSpanExporter } from "../../src/telemetry/sqlite-span-exporter.ts";
+import { toReadableSpan } from "../../scripts/bench/readable-spans.ts";
+import { tempStore } from "../helpers/processes.ts";
+import { healthyTrace } from "../helpers/trace-builder.ts";
+
+/** `traces` copies of the healthy trace, each under its own trace id, as finished SDK spans. */
+function sdkSpans(traces: number): ReadableSpan[] {
+  return Array.from({ length: traces }, (_, index) =>
+    healthyTrace()
+      .build()
+      .map((span): SpanRecord => ({ ...span, traceId: index.toString(16).padStart(32, "a") })),
+  )
+    .flat()
+    .map(toReadableSpan);
+}
+
+const exported = (exporter: SqliteSpanExporter, spans: ReadableSpan[]) =>
+  new Promise<ExportResult>((resolve) => exporter.export(spans, resolve));
+
+describe("SqliteSpanExporter", () => {
+  it("stores a large batch in small transactions, letting the event loop run in between", async () => {
+    const { traceStore } = tempStore();
+    const exporter = new SqliteSpanExporter(traceStore);
+    const spans = sdkSpans(40);
+    let turnsDuringExport = 0;
+    let exporting = true;
+    const countTurns = () => {
+      if (!exporting) return;
+      turnsDuringExport += 1;
+      setImmediate(countTurns);
+    };
+    setImmediate(countTurns);
+
+    const result = await exported(exporter, spans);
+    exporting = false;
+
+    expect(result.code).toBe(ExportResultCode.SUCCESS);
+    expect(spans.length).toBeGreaterThan(200);
+    expect(turnsDuringExport).toBeGreaterThan(3);
+    await exporter.shutdown();
+    const store = new TraceStore(traceStore);
+    expect(store.traceIds()).toHaveLength(40);
+    expect(store.db.prepare("SELECT COUNT(*) FROM spans").pluck().get()).toBe(spans.length);
+    store.close();
+  });
+
+  it("finishes exports in the order they came, and shutdown waits for the last one", async () => {
+    const { traceStore } = tempStore();
+    const exporter = new SqliteSpanExporter(traceStore);
+    const spans = sdkSpans(6);
+    const finished: number[] = [];
+    exporter.export(spans.slice(0, 100), () => finished.push(1));
+    exporter.export(spans.slice(100), () => finished.push(2));
+
+    await exporter.shutdown();
+
+    expect(finished).toEqual([1, 2]);
+    const store = new TraceStore(traceStore);
+    expect(store.db.prepare("SELECT COUNT(*) FROM spans").pluck().get()).toBe(spans.length);
+    store.close();
+  });
+
+  it("reports a store it cannot open as a failed export", async () => {
+    const { dir } = tempStore();
+    const exporter = new SqliteSpanExporter(`${dir}/not-a-dir\0/traces.db`);
+
+    const result = await exported(exporter, sdkSpans(1));
+
+    expect(result.code).toBe(ExportResultCode.FAILED);
+    expect(result.error).toBeInstanceOf(Error);
+  });
+});
