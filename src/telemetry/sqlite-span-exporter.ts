@@ -1,15 +1,19 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { startCheckpointer, type Checkpointer } from "../store/checkpointer.ts";
 import { TraceStore } from "../store/trace-store.ts";
 import { toSpanRecord } from "./span-record.ts";
 
 /** Spans per transaction: a full SDK batch (512) written at once would hold the event loop for milliseconds. */
 const WRITE_CHUNK_SPANS = 32;
 
-/** Writes finished spans to the local SQLite trace store, in small transactions that yield in between. */
+/**
+ * Writes finished spans to the local SQLite trace store, in small transactions that yield in
+ * between; WAL checkpoints run in a worker thread, off the event loop.
+ */
 export class SqliteSpanExporter implements SpanExporter {
-  private store: TraceStore | undefined;
+  private opened: { store: TraceStore; checkpointer: Checkpointer } | undefined;
   private pending = Promise.resolve();
 
   constructor(private readonly path: string) {}
@@ -24,17 +28,25 @@ export class SqliteSpanExporter implements SpanExporter {
   }
 
   private async write(spans: readonly ReadableSpan[]) {
-    this.store ??= new TraceStore(this.path);
+    const { store } = (this.opened ??= this.open());
     for (let start = 0; start < spans.length; start += WRITE_CHUNK_SPANS) {
       if (start > 0) await nextTurn();
-      this.store.addSpans(spans.slice(start, start + WRITE_CHUNK_SPANS).map(toSpanRecord));
+      store.addSpans(spans.slice(start, start + WRITE_CHUNK_SPANS).map(toSpanRecord));
     }
+  }
+
+  private open() {
+    const store = new TraceStore(this.path);
+    store.db.pragma("wal_autocheckpoint = 0");
+    return { store, checkpointer: startCheckpointer(this.path) };
   }
 
   async shutdown(): Promise<void> {
     await this.pending;
-    this.store?.close();
-    this.store = undefined;
+    const opened = this.opened;
+    this.opened = undefined;
+    await opened?.checkpointer.stop();
+    opened?.store.close();
   }
 
   async forceFlush(): Promise<void> {

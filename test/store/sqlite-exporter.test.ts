@@ -1,5 +1,7 @@
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { statSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { SqliteSpanExporter } from "../../src/telemetry/sqlite-span-exporter.ts";
@@ -46,6 +48,20 @@ describe("SqliteSpanExporter", () => {
     expect(store.traceIds()).toHaveLength(40);
     expect(store.db.prepare("SELECT COUNT(*) FROM spans").pluck().get()).toBe(spans.length);
     store.close();
+  });
+
+  it("checkpoints its write-ahead log into the store file while it runs", async () => {
+    const { traceStore } = tempStore();
+    const exporter = new SqliteSpanExporter(traceStore);
+    const schemaOnly = await exported(exporter, []).then(() => statSync(traceStore).size);
+
+    await exported(exporter, sdkSpans(100));
+
+    for (const deadline = Date.now() + 5_000; statSync(traceStore).size < schemaOnly + 100_000;) {
+      if (Date.now() > deadline) throw new Error("the store file never took the spans");
+      await sleep(50);
+    }
+    await exporter.shutdown();
   });
 
   it("finishes exports in the order they came, and shutdown waits for the last one", async () => {

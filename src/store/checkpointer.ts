@@ -1,0 +1,45 @@
+import { createRequire } from "node:module";
+import { once } from "node:events";
+import { Worker } from "node:worker_threads";
+
+/**
+ * The worker's code: plain CommonJS, so it starts in milliseconds without the TypeScript loader.
+ * PASSIVE checkpoints never block the writers; they copy what no reader still needs.
+ */
+const CHECKPOINT_WORKER = `
+  const { parentPort, workerData } = require("node:worker_threads");
+  const Database = require(workerData.driver);
+  const db = new Database(workerData.path, { fileMustExist: true });
+  db.pragma("busy_timeout = 5000");
+  const checkpoint = () => db.pragma("wal_checkpoint(PASSIVE)");
+  const timer = setInterval(checkpoint, workerData.intervalMs);
+  parentPort.once("message", () => {
+    clearInterval(timer);
+    checkpoint();
+    db.close();
+    parentPort.close();
+  });
+`;
+
+export interface Checkpointer {
+  /** Runs a last checkpoint and stops the worker. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Checkpoints a WAL database from a worker thread, so that a writer on the main thread can turn
+ * SQLite's automatic checkpoints off: each one copies the WAL into the database file and fsyncs
+ * it inside the committing transaction, a stall of about 10 ms every 4 MB written.
+ */
+export function startCheckpointer(path: string, intervalMs = 1_000): Checkpointer {
+  const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+  const worker = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { path, driver, intervalMs } });
+  worker.unref();
+  return {
+    async stop() {
+      worker.ref(); // the wait for its exit must keep the process alive
+      worker.postMessage("stop");
+      await once(worker, "exit");
+    },
+  };
+}

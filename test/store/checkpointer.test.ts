@@ -1,0 +1,34 @@
+import Database from "better-sqlite3";
+import { statSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import { startCheckpointer } from "../../src/store/checkpointer.ts";
+import { tempStore } from "../helpers/processes.ts";
+
+async function until(condition: () => boolean, timeoutMs = 5_000) {
+  for (const deadline = Date.now() + timeoutMs; !condition(); await sleep(20)) {
+    if (Date.now() > deadline) throw new Error("timed out");
+  }
+}
+
+describe("checkpointer", () => {
+  it("moves a writer's WAL into the database file from its worker thread", async () => {
+    const { traceStore: path } = tempStore();
+    const writer = new Database(path);
+    writer.pragma("journal_mode = WAL");
+    writer.pragma("wal_autocheckpoint = 0");
+    writer.exec("CREATE TABLE blobs (body TEXT)");
+    const insert = writer.prepare("INSERT INTO blobs VALUES (?)");
+    for (let index = 0; index < 200; index++) insert.run("x".repeat(10_000));
+    const databaseBytes = () => statSync(path).size;
+    // With automatic checkpoints off, the rows are in the WAL only.
+    expect(databaseBytes()).toBeLessThan(100_000);
+
+    const checkpointer = startCheckpointer(path, 20);
+    await until(() => databaseBytes() > 2_000_000);
+    await checkpointer.stop();
+
+    expect(writer.prepare("SELECT COUNT(*) FROM blobs").pluck().get()).toBe(200);
+    writer.close();
+  });
+});
