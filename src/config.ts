@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { durationSchema } from "../mock-tools/shared/duration.ts";
+import { durationSchema } from "./shared/duration.ts";
 
 /**
  * The assistant's configuration: one table of settings, each with its environment variable,

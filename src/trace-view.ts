@@ -1,6 +1,5 @@
 import type { SpanRecord, TraceStore } from "./store/trace-store.ts";
-import { ATTR } from "./semconv.ts";
-import { modelUsage, traceStatus } from "./store/trace-summary.ts";
+import { modelUsage, requestFacts, traceStatus } from "./store/trace-summary.ts";
 
 const nsToIso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
 const durationMs = (span: SpanRecord) => Number(span.endNs - span.startNs) / 1e6;
@@ -13,6 +12,7 @@ export function traceView(store: TraceStore, traceId: string) {
   const feedback = store.feedbackOf(traceId).at(-1);
   const annotations = store.annotationsOf(traceId);
   const usage = modelUsage(spans);
+  const request = requestFacts(root);
   return {
     trace_id: traceId,
     summary: {
@@ -22,11 +22,11 @@ export function traceView(store: TraceStore, traceId: string) {
       status: traceStatus(spans),
       services: [...new Set(spans.map((span) => span.service))],
       span_count: spans.length,
-      category: root.attributes[ATTR.category] ?? null,
-      severity: root.attributes[ATTR.severity] ?? null,
-      route: root.attributes[ATTR.routeName] ?? null,
-      model: root.attributes[ATTR.routeModel] ?? null,
-      prompt_version: root.attributes[ATTR.synthesizerPromptVersion] ?? null,
+      category: request.category,
+      severity: request.severity,
+      route: request.route,
+      model: request.model,
+      prompt_version: request.promptVersion,
       tokens: usage.tokens,
       cost_usd: usage.costUsd,
       feedback: feedback?.outcome ?? null,

@@ -8,7 +8,7 @@ import {
   mdmWorldSchema,
   type Device,
   type MdmWorld,
-} from "../shared/world.ts";
+} from "../../src/scenarios/world.ts";
 import { requireBearer } from "../shared/auth.ts";
 import { buildInventory } from "./inventory.ts";
 

@@ -11,6 +11,7 @@ import type { Classification } from "./router.ts";
 import { documentEvidenceId, type RetrievedDocument } from "./retriever.ts";
 import type { ToolResult } from "./tools/http-tool.ts";
 import { SYNTHESIZER_SYSTEM_PROMPTS, SYNTHESIZER_USER_TEMPLATE } from "./prompts/synthesizer.ts";
+import { jsonOrText } from "../shared/json.ts";
 
 export const CLAIM_KINDS = [
   "device_encrypted",
@@ -116,7 +117,7 @@ export function synthesize(
         responseFormat: RESPONSE_FORMAT,
       });
       const content = completion.choices[0]?.message.content ?? "";
-      const parsed = answerSchema.safeParse(parseJson(content));
+      const parsed = answerSchema.safeParse(jsonOrText(content));
       const answer: Answer = parsed.success
         ? parsed.data
         : { summary: content, claims: [], citations: [], caveats: [] };
@@ -133,12 +134,4 @@ export function synthesize(
       return { answer, structured: parsed.success, costUsd };
     },
   );
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,4 +1,4 @@
-import { formatAge } from "../../mock-tools/shared/duration.ts";
+import { formatAge } from "../shared/duration.ts";
 import type { ToolCall } from "./trace-facts.ts";
 
 /** Judgements and phrases about one tool result, shared by the tool checks and the claim checks. */

@@ -37,8 +37,8 @@ export interface TraceSummary {
   feedbackOutcome: string | null;
 }
 
-const textOf = (span: SpanRecord | undefined, key: string) => {
-  const value = span?.attributes[key];
+const textOf = (span: SpanRecord, key: string) => {
+  const value = span.attributes[key];
   return typeof value === "string" ? value : null;
 };
 
@@ -59,6 +59,20 @@ export function modelUsage(spans: readonly SpanRecord[]): { tokens: number; cost
 /** ERROR when a pipeline stage (an OpenInference span) failed; a retried HTTP attempt is not a failure. */
 export const traceStatus = (spans: readonly SpanRecord[]): "OK" | "ERROR" =>
   spans.some((span) => span.oiKind && span.statusCode === "ERROR") ? "ERROR" : "OK";
+
+/** What the root span says about the request, for the summary row and the trace view alike. */
+export function requestFacts(root: SpanRecord) {
+  return {
+    sessionId: textOf(root, SC.SESSION_ID),
+    userId: textOf(root, SC.USER_ID),
+    category: textOf(root, ATTR.category),
+    severity: textOf(root, ATTR.severity),
+    route: textOf(root, ATTR.routeName),
+    model: textOf(root, ATTR.routeModel),
+    routingPolicy: textOf(root, ATTR.routingPolicy),
+    promptVersion: textOf(root, ATTR.synthesizerPromptVersion),
+  };
+}
 
 /** The earliest span whose parent is not in the trace. */
 function rootOf(spans: readonly SpanRecord[]): SpanRecord | undefined {
@@ -85,14 +99,7 @@ export function summarize(
     startNs: root.startNs,
     durationMs: Number(root.endNs - root.startNs) / 1e6,
     status: traceStatus(spans),
-    sessionId: textOf(root, SC.SESSION_ID),
-    userId: textOf(root, SC.USER_ID),
-    category: textOf(root, ATTR.category),
-    severity: textOf(root, ATTR.severity),
-    route: textOf(root, ATTR.routeName),
-    model: textOf(root, ATTR.routeModel),
-    routingPolicy: textOf(root, ATTR.routingPolicy),
-    promptVersion: textOf(root, ATTR.synthesizerPromptVersion),
+    ...requestFacts(root),
     ...modelUsage(spans),
     verdict: diagnosis.verdict,
     firstBadStage: diagnosis.firstBadStage,

@@ -10,6 +10,7 @@ import {
 import { inSpan, markSpanError } from "../../tracing.ts";
 import { ATTR, GEN_AI } from "../../semconv.ts";
 import { log } from "../../log.ts";
+import { jsonOrText } from "../../shared/json.ts";
 
 export type ToolOutcome = "success" | "partial" | "error";
 
@@ -86,20 +87,12 @@ async function attempt(request: HttpRequest, timeoutMs: number): Promise<Attempt
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
-    return { kind: "response", status: response.status, body: parseJson(text) };
+    return { kind: "response", status: response.status, body: jsonOrText(text) };
   } catch (error) {
     if (error instanceof DOMException && error.name === "TimeoutError") {
       return { kind: "timeout", error: new Timeout(`no answer within ${timeoutMs} ms`) };
     }
     return { kind: "connection_error", error: error instanceof Error ? error : new Error(String(error)) };
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
   }
 }
 
