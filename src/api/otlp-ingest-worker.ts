@@ -1,40 +1,36 @@
 /**
- * The OTLP receiver's worker thread: decodes, validates and stores export requests with its own
- * SQLite connection, so a large batch never blocks the API's event loop.
+ * The OTLP receiver's ingest worker: decodes and validates export requests into rows, which its
+ * writer thread stores with its own SQLite connection. Neither blocks the API's event loop, and
+ * decoding one request runs beside writing the one before.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { TraceStore, type SpanRecord } from "../store/trace-store.ts";
+import { toSpanRow } from "../store/trace-store.ts";
+import { startTypeScriptWorker } from "../worker-thread.ts";
 import {
   parseExportRequest,
   type IngestReply,
   type IngestRequest,
   type WorkerSettings,
+  type WriterReply,
+  type WriterSettings,
 } from "./otlp-ingest.ts";
 
 const { storePath, capacity, writeBatchSpans } = workerData as WorkerSettings;
-const store = new TraceStore(storePath);
-const batches: SpanRecord[][] = [];
+const writer = startTypeScriptWorker(new URL("./otlp-store-writer.ts", import.meta.url), {
+  workerData: { storePath } satisfies WriterSettings,
+});
+/** Spans accepted and not yet written. */
 let queued = 0;
-let flushWaiters: number[] = [];
+const flushWaiters: number[] = [];
 
 const reply = (message: IngestReply) => parentPort?.postMessage(message);
 
-function writeNextBatch() {
-  const batch = batches.shift() ?? [];
-  try {
-    store.addSpans(batch);
-  } catch (error) {
-    reply({
-      kind: "lost",
-      spans: batch.length,
-      message: error instanceof Error ? error.message : String(error),
-    });
-  }
-  queued -= batch.length;
+writer.on("message", ({ rows, lost }: WriterReply) => {
+  if (lost !== undefined) reply({ kind: "lost", spans: rows, message: lost });
+  queued -= rows;
   reply({ kind: "queued", spans: queued });
-  if (batches.length > 0) setImmediate(writeNextBatch);
-  else for (const id of flushWaiters.splice(0)) reply({ kind: "flushed", id });
-}
+  if (queued === 0) for (const id of flushWaiters.splice(0)) reply({ kind: "flushed", id });
+});
 
 parentPort?.on("message", (request: IngestRequest) => {
   if (request.kind === "flush") {
@@ -50,16 +46,9 @@ parentPort?.on("message", (request: IngestRequest) => {
   if ("error" in parsed) return reply({ kind: "answer", id: request.id, error: parsed.error });
   const { spans, rejected, errorMessage } = parsed;
   if (queued + spans.length > capacity) return reply({ kind: "answer", id: request.id, full: queued });
-  const wasIdle = batches.length === 0;
   for (let start = 0; start < spans.length; start += writeBatchSpans) {
-    batches.push(spans.slice(start, start + writeBatchSpans));
+    writer.postMessage(spans.slice(start, start + writeBatchSpans).map(toSpanRow));
   }
   queued += spans.length;
-  if (wasIdle && batches.length > 0) setImmediate(writeNextBatch);
   reply({ kind: "answer", id: request.id, rejected, errorMessage: errorMessage ?? "" });
-});
-
-process.on("exit", () => {
-  flushWaiters = [];
-  store.close();
 });

@@ -2,13 +2,23 @@ import { fromOtlpJson, OtlpFormatError } from "../store/otlp.ts";
 import { decodeOtlpProtobuf, OtlpProtobufError } from "../store/otlp-protobuf.ts";
 import type { SpanRecord } from "../store/trace-store.ts";
 
-/** The messages between the OTLP receiver and its ingest worker. */
+/** The messages between the OTLP receiver, its ingest worker and the worker's writer thread. */
 export type Format = "json" | "protobuf";
 
 export interface WorkerSettings {
   storePath: string;
   capacity: number;
   writeBatchSpans: number;
+}
+
+export interface WriterSettings {
+  storePath: string;
+}
+
+/** The writer thread's answer to one message of rows: written, or `lost` with the reason. */
+export interface WriterReply {
+  rows: number;
+  lost?: string;
 }
 
 export type IngestRequest =

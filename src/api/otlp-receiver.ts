@@ -26,8 +26,11 @@ export interface OtlpReceiver {
 
 const FORMATS = { "application/json": "json", "application/x-protobuf": "protobuf" } as const;
 
-/** Small transactions keep the worker's store available to the other writers (WAL, one writer at a time). */
-const WRITE_BATCH_SPANS = 256;
+/**
+ * Rows per transaction. SQLite has one writer at a time: a small transaction (about 2 ms of heavy
+ * spans) keeps the in-process exporter, which commits on the event loop, from waiting long for the lock.
+ */
+const WRITE_BATCH_SPANS = 64;
 const RETRY_AFTER_SECONDS = 1;
 
 /** An OTLP/HTTP trace receiver (JSON or protobuf, gzip or not) that feeds the local trace store. */

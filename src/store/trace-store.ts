@@ -47,7 +47,8 @@ export interface FeedbackRecord {
   receivedAt: string;
 }
 
-interface SpanRow {
+/** A span as the `spans` table holds it: attributes, events, links, resource and scope as JSON text. */
+export interface SpanRow {
   trace_id: string;
   span_id: string;
   parent_span_id: string | null;
@@ -73,7 +74,7 @@ interface SpanRow {
 export class TraceStore {
   readonly db: Database.Database;
   private readonly insertSpan: Database.Statement;
-  private readonly insertSpans: (spans: readonly SpanRecord[]) => void;
+  private readonly insertRows: (rows: readonly SpanRow[]) => void;
 
   constructor(readonly path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -88,8 +89,8 @@ export class TraceStore {
        VALUES (@trace_id, @span_id, @parent_span_id, @name, @service, @span_kind, @oi_kind,
          @start_ns, @end_ns, @status_code, @status_message, @attributes, @events, @links, @resource, @scope)`,
     );
-    this.insertSpans = this.db.transaction((spans: readonly SpanRecord[]) => {
-      for (const span of spans) this.insertSpan.run(toRow(span));
+    this.insertRows = this.db.transaction((rows: readonly SpanRow[]) => {
+      for (const row of rows) this.insertSpan.run(row);
     });
   }
 
@@ -105,7 +106,12 @@ export class TraceStore {
   }
 
   addSpans(spans: readonly SpanRecord[]) {
-    if (spans.length > 0) this.insertSpans(spans);
+    this.addRows(spans.map(toSpanRow));
+  }
+
+  /** Spans already serialized by `toSpanRow`, perhaps in another thread; one transaction. */
+  addRows(rows: readonly SpanRow[]) {
+    if (rows.length > 0) this.insertRows(rows);
   }
 
   spansOf(traceId: string): SpanRecord[] {
@@ -269,7 +275,7 @@ export class TraceStore {
   }
 }
 
-function toRow(span: SpanRecord): SpanRow {
+export function toSpanRow(span: SpanRecord): SpanRow {
   return {
     trace_id: span.traceId,
     span_id: span.spanId,

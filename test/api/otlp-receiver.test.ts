@@ -261,19 +261,22 @@ describe("OTLP/HTTP receiver", () => {
     expect(running.store.spansOf(spans[0]?.spanContext().traceId ?? "")).toHaveLength(2);
   });
 
-  it("stores a big batch from its worker thread, never on the API's event loop", async () => {
+  it("stores a big batch from its worker threads, never on the API's event loop", async () => {
     const traceId = "33333333333333333333333333333333";
     const spans = Array.from({ length: 600 }, (_, index) => spanRecord(index, { traceId }));
     const addSpans = vi.spyOn(running.store, "addSpans");
+    const addRows = vi.spyOn(running.store, "addRows");
 
     const response = await post(running.url, JSON.stringify(toOtlpJson(spans)), JSON_TYPE);
     expect(response.status).toBe(200);
     await running.receiver.flush();
 
     expect(addSpans).not.toHaveBeenCalled();
+    expect(addRows).not.toHaveBeenCalled();
     expect(running.store.spansOf(traceId)).toHaveLength(600);
     expect(running.receiver.queuedSpans()).toBe(0);
     addSpans.mockRestore();
+    addRows.mockRestore();
   });
 });
 
