@@ -1,7 +1,7 @@
 import { trace } from "@opentelemetry/api";
 import { z } from "zod";
 import { createFaultInjector, withoutFields } from "../shared/faults.ts";
-import { createServiceApp, loopbackOnly, parseOr400, sendError } from "../shared/service.ts";
+import { createServiceApp, parseOr400, serveWorldAdmin, sendError } from "../shared/service.ts";
 import {
   assetTagSchema,
   employeeIdSchema,
@@ -42,18 +42,7 @@ export function createMdmApp(options: { world?: unknown; now?: () => Date } = {}
 
   const app = createServiceApp("mdm");
 
-  app.put("/admin/world", loopbackOnly, (req, res) => {
-    const parsed = parseOr400(mdmWorldSchema, req.body, res);
-    if (!parsed) return;
-    load(parsed);
-    res.status(204).end();
-  });
-  app.get("/admin/world", loopbackOnly, (_req, res) => {
-    res.json(world);
-  });
-  app.get("/admin/calls", loopbackOnly, (_req, res) => {
-    res.json({ calls: faults.calls });
-  });
+  serveWorldAdmin(app, { schema: mdmWorldSchema, load, world: () => world, calls: () => faults.calls });
 
   app.use("/v1", requireBearer, faults.middleware);
 

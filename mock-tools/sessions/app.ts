@@ -1,7 +1,7 @@
 import { trace } from "@opentelemetry/api";
 import { z } from "zod";
 import { createFaultInjector } from "../shared/faults.ts";
-import { createServiceApp, loopbackOnly, parseOr400 } from "../shared/service.ts";
+import { createServiceApp, parseOr400, serveWorldAdmin } from "../shared/service.ts";
 import { employeeIdSchema, sessionsWorldSchema, type SessionsWorld } from "../../src/scenarios/world.ts";
 import { activeSessionsFor } from "./active-sessions.ts";
 import { requireBearer } from "../shared/auth.ts";
@@ -34,18 +34,7 @@ export function createSessionsApp(options: { world?: unknown; now?: () => Date }
 
   const app = createServiceApp("sessions");
 
-  app.put("/admin/world", loopbackOnly, (req, res) => {
-    const parsed = parseOr400(sessionsWorldSchema, req.body, res);
-    if (!parsed) return;
-    load(parsed);
-    res.status(204).end();
-  });
-  app.get("/admin/world", loopbackOnly, (_req, res) => {
-    res.json(world);
-  });
-  app.get("/admin/calls", loopbackOnly, (_req, res) => {
-    res.json({ calls: faults.calls });
-  });
+  serveWorldAdmin(app, { schema: sessionsWorldSchema, load, world: () => world, calls: () => faults.calls });
 
   app.use("/v1", requireBearer, faults.middleware);
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../src/store/migrations.ts";
-import { TraceStore } from "../../src/store/trace-store.ts";
+import { toSpanRow, TraceStore } from "../../src/store/trace-store.ts";
 import { healthyTrace } from "../helpers/trace-builder.ts";
 
 const dirs: string[] = [];
@@ -20,26 +20,12 @@ function storeAtVersion(version: number) {
   const db = new Database(path);
   for (const sql of MIGRATIONS.slice(0, version)) db.exec(sql);
   db.pragma(`user_version = ${version}`);
-  const insert = db.prepare(`INSERT INTO spans VALUES (${Array(16).fill("?").join(", ")})`);
-  for (const span of healthyTrace().build()) {
-    insert.run(
-      span.traceId,
-      span.spanId,
-      span.parentSpanId,
-      span.name,
-      span.service,
-      span.spanKind,
-      span.oiKind,
-      span.startNs,
-      span.endNs,
-      span.statusCode,
-      span.statusMessage,
-      JSON.stringify(span.attributes),
-      JSON.stringify(span.events),
-      JSON.stringify(span.links),
-      JSON.stringify(span.resource),
-      JSON.stringify(span.scope),
-    );
+  // Every version so far has the same span columns.
+  for (const row of healthyTrace().build().map(toSpanRow)) {
+    const columns = Object.keys(row);
+    db.prepare(
+      `INSERT INTO spans (${columns.join(", ")}) VALUES (${columns.map((column) => `@${column}`).join(", ")})`,
+    ).run(row);
   }
   db.close();
   return path;
