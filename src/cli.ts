@@ -35,7 +35,7 @@ const traceIdArgument = (value: string) => {
 /** Starts the mock services, the API and viewer; returns what `start` and `serve` print. */
 async function serve(config: Config) {
   const services = await startServices(config);
-  const store = new TraceStore(config.traceStore);
+  const store = new TraceStore(config.traceStore, { backgroundCheckpoints: true });
   const assistant = createAssistant(config, services.urls);
   const exporters = Object.values(services.started);
   const onAnswered = (traceId: string) => {

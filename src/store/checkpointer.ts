@@ -43,3 +43,24 @@ export function startCheckpointer(path: string, intervalMs = 1_000): Checkpointe
     },
   };
 }
+
+const shared = new Map<string, { checkpointer: Checkpointer; users: number }>();
+
+/**
+ * One checkpointer per database file in this process, however many connections rely on it.
+ * Returns the release: the last one stops the worker.
+ */
+export function shareCheckpointer(path: string): () => void {
+  const entry = shared.get(path) ?? { checkpointer: startCheckpointer(path), users: 0 };
+  entry.users += 1;
+  shared.set(path, entry);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    entry.users -= 1;
+    if (entry.users > 0) return;
+    shared.delete(path);
+    void entry.checkpointer.stop();
+  };
+}

@@ -1,7 +1,6 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { startCheckpointer, type Checkpointer } from "../store/checkpointer.ts";
 import { TraceStore } from "../store/trace-store.ts";
 import { toSpanRecord } from "./span-record.ts";
 
@@ -13,7 +12,7 @@ const WRITE_CHUNK_SPANS = 32;
  * between; WAL checkpoints run in a worker thread, off the event loop.
  */
 export class SqliteSpanExporter implements SpanExporter {
-  private opened: { store: TraceStore; checkpointer: Checkpointer } | undefined;
+  private store: TraceStore | undefined;
   private pending = Promise.resolve();
 
   constructor(private readonly path: string) {}
@@ -28,25 +27,17 @@ export class SqliteSpanExporter implements SpanExporter {
   }
 
   private async write(spans: readonly ReadableSpan[]) {
-    const { store } = (this.opened ??= this.open());
+    const store = (this.store ??= new TraceStore(this.path, { backgroundCheckpoints: true }));
     for (let start = 0; start < spans.length; start += WRITE_CHUNK_SPANS) {
       if (start > 0) await nextTurn();
       store.addSpans(spans.slice(start, start + WRITE_CHUNK_SPANS).map(toSpanRecord));
     }
   }
 
-  private open() {
-    const store = new TraceStore(this.path);
-    store.db.pragma("wal_autocheckpoint = 0");
-    return { store, checkpointer: startCheckpointer(this.path) };
-  }
-
   async shutdown(): Promise<void> {
     await this.pending;
-    const opened = this.opened;
-    this.opened = undefined;
-    await opened?.checkpointer.stop();
-    opened?.store.close();
+    this.store?.close();
+    this.store = undefined;
   }
 
   async forceFlush(): Promise<void> {

@@ -3,7 +3,9 @@ import { statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { startCheckpointer } from "../../src/store/checkpointer.ts";
+import { TraceStore } from "../../src/store/trace-store.ts";
 import { tempStore } from "../helpers/processes.ts";
+import { healthyTrace } from "../helpers/trace-builder.ts";
 
 async function until(condition: () => boolean, timeoutMs = 5_000) {
   for (const deadline = Date.now() + timeoutMs; !condition(); await sleep(20)) {
@@ -30,5 +32,29 @@ describe("checkpointer", () => {
 
     expect(writer.prepare("SELECT COUNT(*) FROM blobs").pluck().get()).toBe(200);
     writer.close();
+  });
+
+  it("serves every store on a file in the process until the last one closes", async () => {
+    const { traceStore: path } = tempStore();
+    const first = new TraceStore(path, { backgroundCheckpoints: true });
+    const second = new TraceStore(path, { backgroundCheckpoints: true });
+    const schemaOnly = statSync(path).size;
+    first.close();
+
+    const padding = "x".repeat(10_000);
+    second.addSpans(
+      Array.from({ length: 20 }, (_, index) =>
+        healthyTrace()
+          .build()
+          .map((span) => ({
+            ...span,
+            traceId: index.toString(16).padStart(32, "b"),
+            attributes: { ...span.attributes, padding },
+          })),
+      ).flat(),
+    );
+
+    await until(() => statSync(path).size > schemaOnly + 1_000_000);
+    second.close();
   });
 });
