@@ -27,7 +27,9 @@ export type IngestRequest =
 export type IngestAnswer =
   | { kind: "answer"; id: number; rejected: number; errorMessage: string }
   | { kind: "answer"; id: number; error: string }
-  | { kind: "answer"; id: number; full: number };
+  | { kind: "answer"; id: number; full: number }
+  /** Written by the main thread when the worker died before answering. */
+  | { kind: "answer"; id: number; failed: string };
 
 export type IngestReply =
   | IngestAnswer
@@ -50,6 +52,8 @@ export function parseExportRequest(
     ) {
       return { error: `not an OTLP ${format} trace export: ${error.message}` };
     }
+    // Both decoders recurse into array and map values; a hostile body can nest them beyond the stack.
+    if (error instanceof RangeError) return { error: `OTLP ${format} attribute values nested too deeply` };
     throw error;
   }
 }

@@ -38,12 +38,16 @@ export function createOtlpReceiver(store: TraceStore, options: OtlpReceiverOptio
   const { maxQueuedSpans = 50_000, maxBodyBytes = 4 * 1024 * 1024 } = options;
   // Started on the first export: most API instances (a replay's, say) never receive one.
   let started: IngestWorker | undefined;
-  const worker = () =>
-    (started ??= new IngestWorker({
-      storePath: store.path,
-      capacity: maxQueuedSpans,
-      writeBatchSpans: WRITE_BATCH_SPANS,
-    }));
+  const worker = () => {
+    // A failed worker answers 503 for a while, then the next request starts a new one.
+    if (!started || (started.failed && Date.now() > started.failed.at + RETRY_AFTER_SECONDS * 1000))
+      started = new IngestWorker({
+        storePath: store.path,
+        capacity: maxQueuedSpans,
+        writeBatchSpans: WRITE_BATCH_SPANS,
+      });
+    return started;
+  };
   const router = express.Router();
 
   router.post(
@@ -59,6 +63,14 @@ export function createOtlpReceiver(store: TraceStore, options: OtlpReceiverOptio
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const answer = await worker().ingest(format, body);
       if ("error" in answer) throw new ApiError(400, "invalid_otlp", answer.error);
+      if ("failed" in answer) {
+        res.set("Retry-After", String(RETRY_AFTER_SECONDS));
+        throw new ApiError(
+          503,
+          "ingest_unavailable",
+          `the ingest worker failed (${answer.failed}); retry later`,
+        );
+      }
       if ("full" in answer) {
         res.set("Retry-After", String(RETRY_AFTER_SECONDS));
         const message = `the ingest queue holds ${answer.full} of at most ${maxQueuedSpans} spans; retry later`;
@@ -124,8 +136,11 @@ class IngestWorker {
   private readonly worker: Worker;
   private readonly waiting = new Map<number, (reply: IngestAnswer | { kind: "flushed" }) => void>();
   private nextId = 1;
+  private closing = false;
   /** Spans accepted but not yet stored, as the worker last reported. */
   queued = 0;
+  /** Why and when the worker stopped on its own, if it did: it then answers every request with this. */
+  failed: { reason: string; at: number } | undefined;
 
   constructor(settings: WorkerSettings) {
     this.worker = startTypeScriptWorker(new URL("./otlp-ingest-worker.ts", import.meta.url), {
@@ -141,10 +156,24 @@ class IngestWorker {
         this.waiting.delete(reply.id);
       }
     });
+    this.worker.on("error", (error) => this.fail(error.message));
+    this.worker.on("exit", (code) => {
+      if (!this.closing) this.fail(`exited with code ${code}`);
+    });
+  }
+
+  private fail(reason: string) {
+    if (this.failed) return;
+    this.failed = { reason, at: Date.now() };
+    log.error({ reason, spans: this.queued }, "OTLP ingest worker failed; the spans it had queued are lost");
+    this.queued = 0;
+    for (const [id, resolve] of this.waiting) resolve({ kind: "answer", id, failed: reason });
+    this.waiting.clear();
   }
 
   ingest(format: Format, body: Buffer): Promise<IngestAnswer> {
     const id = this.nextId++;
+    if (this.failed) return Promise.resolve({ kind: "answer", id, failed: this.failed.reason });
     // A large body owns its memory and moves to the worker without a copy; a small one may share
     // Node's buffer pool, which must not be transferred.
     const { buffer } = body;
@@ -160,11 +189,13 @@ class IngestWorker {
 
   async close(): Promise<void> {
     await this.flush();
+    this.closing = true;
     await this.worker.terminate();
   }
 
   flush(): Promise<void> {
     const id = this.nextId++;
+    if (this.failed) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiting.set(id, () => resolve());
       this.worker.postMessage({ kind: "flush", id } satisfies IngestRequest);

@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
@@ -25,6 +26,7 @@ import {
 import { toOtlpJson } from "../../src/store/otlp.ts";
 import { pushTraces } from "../../src/store/otlp-push.ts";
 import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
+import { field } from "../helpers/protobuf.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SEND_SPANS = "test/fixtures/otlp/send-spans.ts";
@@ -44,10 +46,17 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function startReceiver(options?: OtlpReceiverOptions): Promise<RunningReceiver> {
+function tempDir() {
   const dir = mkdtempSync(join(tmpdir(), "otlp-receiver-"));
   dirs.push(dir);
-  const store = new TraceStore(join(dir, "traces.db"));
+  return dir;
+}
+
+async function startReceiver(
+  options?: OtlpReceiverOptions,
+  storePath = join(tempDir(), "traces.db"),
+): Promise<RunningReceiver> {
+  const store = new TraceStore(storePath);
   const receiver = createOtlpReceiver(store, options);
   const requests: RunningReceiver["requests"] = [];
   const app = express();
@@ -220,6 +229,36 @@ describe("OTLP/HTTP receiver", () => {
     }
   });
 
+  it("answers 400 to attribute values nested beyond the stack, and goes on serving", async () => {
+    let json = '{"stringValue":"x"}';
+    for (let depth = 0; depth < 20_000; depth++) json = `{"arrayValue":{"values":[${json}]}}`;
+    const span = `{"traceId":"${TRACE_ID}","spanId":"00f067aa0ba902b7","attributes":[{"key":"deep","value":${json}}]}`;
+    const deepJson = `{"resourceSpans":[{"scopeSpans":[{"spans":[${span}]}]}]}`;
+    let protobuf: Buffer = Buffer.from([0x0a, 0x01, 0x78]); // AnyValue { string_value: "x" }
+    for (let depth = 0; depth < 20_000; depth++) protobuf = field(5, field(1, protobuf));
+    const deepProtobuf = field(
+      1,
+      field(
+        2,
+        field(2, Buffer.concat([field(1, Buffer.from(TRACE_ID, "hex")), field(9, field(2, protobuf))])),
+      ),
+    );
+
+    const answers = [
+      await post(running.url, deepJson, JSON_TYPE),
+      await post(running.url, deepProtobuf, { "content-type": "application/x-protobuf" }),
+    ];
+
+    for (const response of answers) {
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        error: { code: "invalid_otlp", message: expect.stringMatching(/nested too deeply/) },
+      });
+    }
+    const fine = await post(running.url, JSON.stringify(toOtlpJson([spanRecord(0)])), JSON_TYPE);
+    expect(fine.status).toBe(200);
+  });
+
   it("stores the valid spans of a batch and reports the rest as a partial success", async () => {
     const traceId = "22222222222222222222222222222222";
     const spans = [0, 1, 2].map((index) => spanRecord(index, { traceId }));
@@ -319,6 +358,31 @@ describe("OTLP/HTTP receiver limits", () => {
     expect(fits.status).toBe(200);
     await running.receiver.flush();
     expect(running.store.spansOf(traceId)).toHaveLength(2);
+  });
+});
+
+describe("OTLP/HTTP receiver failures", () => {
+  it("answers 503 with Retry-After when its ingest worker fails, and never takes the process down", async () => {
+    // The workers cannot open the store: its directory has become a file.
+    const dir = join(tempDir(), "store");
+    const running = await startReceiver({}, join(dir, "traces.db"));
+    rmSync(dir, { recursive: true });
+    writeFileSync(dir, "");
+    const body = JSON.stringify(toOtlpJson([spanRecord(0, { traceId: "66666666666666666666666666666666" })]));
+
+    let unavailable: Response | undefined;
+    for (const deadline = Date.now() + 10_000; !unavailable && Date.now() < deadline;) {
+      const response = await post(running.url, body, JSON_TYPE);
+      if (response.status === 503) unavailable = response;
+      else expect(response.status).toBe(200); // accepted before the worker noticed, then lost
+      await sleep(100);
+    }
+
+    expect(unavailable?.headers.get("retry-after")).toBe("1");
+    expect(await unavailable?.json()).toEqual({
+      error: { code: "ingest_unavailable", message: expect.stringMatching(/^the ingest worker failed/) },
+    });
+    await running.close();
   });
 });
 

@@ -16,6 +16,7 @@ import {
 import type { SpanRecord } from "../../src/store/trace-store.ts";
 import { toSpanRecord } from "../../src/telemetry/span-record.ts";
 import { toReadableSpan } from "../../scripts/bench/readable-spans.ts";
+import { field } from "../helpers/protobuf.ts";
 
 const TRACE_A = "4bf92f3577b34da6a3ce929d0e0e4736";
 const TRACE_B = "0af7651916cd43dd8448eb211c80319c";
@@ -394,9 +395,6 @@ describe("OTLP protobuf", () => {
   it("decodes negative int64s and skips fields it does not know", () => {
     // Hand-encoded: one resource, one scope, one span with an int attribute of -7 (a 10-byte varint).
     const hex = (value: string) => Buffer.from(value, "hex");
-    // Length-delimited field; every length here is under 128, so one byte.
-    const field = (number: number, bytes: Uint8Array) =>
-      Buffer.concat([Buffer.from([number * 8 + 2, bytes.length]), bytes]);
     const fixed64 = (number: number, value: bigint) => {
       const bytes = Buffer.alloc(9);
       bytes[0] = number * 8 + 1;
@@ -447,11 +445,6 @@ describe("OTLP protobuf", () => {
 
   it("rejects and counts spans with bad ids or enums, keeping the rest", () => {
     const hex = (value: string) => Buffer.from(value, "hex");
-    // Length-delimited field; lengths under 16,384, so one or two varint bytes.
-    const field = (number: number, bytes: Uint8Array) => {
-      const length = bytes.length < 128 ? [bytes.length] : [(bytes.length % 128) | 0x80, bytes.length >> 7];
-      return Buffer.concat([Buffer.from([number * 8 + 2, ...length]), bytes]);
-    };
     const span = (traceId: string, spanId: string, ...extra: Buffer[]) =>
       field(2, Buffer.concat([field(1, hex(traceId)), field(2, hex(spanId)), ...extra]));
     const good = ["00f067aa0ba902b7", field(5, Buffer.from("good"))] as const;
