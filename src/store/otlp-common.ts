@@ -19,7 +19,7 @@ export const SPAN_KINDS: readonly string[] = [
 ];
 export const STATUS_CODES = ["UNSET", "OK", "ERROR"] as const;
 
-export const ID_ISSUE = (bytes: number) => `expected ${bytes * 2} hex characters, not all zero`;
+export const invalidIdMessage = (bytes: number) => `expected ${bytes * 2} hex characters, not all zero`;
 
 export const serviceOf = (resource: Record<string, unknown>): string =>
   String(resource["service.name"] ?? "unknown_service");

@@ -7,7 +7,7 @@
  * as protobuf requires.
  */
 import {
-  ID_ISSUE,
+  invalidIdMessage,
   oiKindOf,
   otlpImport,
   serviceOf,
@@ -226,19 +226,17 @@ function decodeSpan(reader: FieldReader): DecodedSpan {
 
 /** The first id of the span or its links that is not a valid OTLP id, as "field: reason". */
 function idsIssue(span: SpanRecord): string | undefined {
-  const ids: [string, string, number][] = [
-    ["traceId", span.traceId, 16],
-    ["spanId", span.spanId, 8],
-    ...(span.parentSpanId === null
-      ? []
-      : [["parentSpanId", span.parentSpanId, 8] as [string, string, number]]),
-    ...span.links.flatMap((link, index): [string, string, number][] => [
-      [`links.${index}.traceId`, link.traceId, 16],
-      [`links.${index}.spanId`, link.spanId, 8],
+  const ids = [
+    { field: "traceId", hex: span.traceId, bytes: 16 },
+    { field: "spanId", hex: span.spanId, bytes: 8 },
+    ...(span.parentSpanId === null ? [] : [{ field: "parentSpanId", hex: span.parentSpanId, bytes: 8 }]),
+    ...span.links.flatMap((link, index) => [
+      { field: `links.${index}.traceId`, hex: link.traceId, bytes: 16 },
+      { field: `links.${index}.spanId`, hex: link.spanId, bytes: 8 },
     ]),
   ];
-  const invalid = ids.find(([, hex, bytes]) => hex.length !== bytes * 2 || /^0+$/.test(hex));
-  return invalid && `${invalid[0]}: ${ID_ISSUE(invalid[2])}`;
+  const invalid = ids.find(({ hex, bytes }) => hex.length !== bytes * 2 || /^0+$/.test(hex));
+  return invalid && `${invalid.field}: ${invalidIdMessage(invalid.bytes)}`;
 }
 
 function decodeEvent(reader: FieldReader): SpanRecord["events"][number] {

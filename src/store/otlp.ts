@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import {
-  ID_ISSUE,
+  invalidIdMessage,
   oiKindOf,
   otlpImport,
   serviceOf,
@@ -186,7 +186,7 @@ function id(bytes: number) {
       ? value.toLowerCase()
       : Buffer.from(value, "base64").toString("hex");
     if (hex.length === bytes * 2 && !/^0+$/.test(hex)) return hex;
-    ctx.addIssue(ID_ISSUE(bytes));
+    ctx.addIssue(invalidIdMessage(bytes));
     return z.NEVER;
   });
 }
