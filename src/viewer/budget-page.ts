@@ -9,6 +9,7 @@ import { ms, percent, percentile, spanMs, usd } from "./format.ts";
 import { barChart } from "./bar-chart.ts";
 import { periodForm, type Period, type PeriodTrace } from "./period.ts";
 import type { RawQuery } from "./filters.ts";
+import { numericColumn, tableHead } from "./table-head.ts";
 
 interface StageBudget {
   stage: Stage;
@@ -103,18 +104,16 @@ export function budgetPage(viewer: Viewer, raw: RawQuery, period: Period) {
             Cost and latency per stage. Cost is that of the LLM calls made inside the stage; time is the stage
             spans' duration per trace.
           </caption>
-          <thead>
-            <tr>
-              <th scope="col">Stage</th>
-              <th scope="col" class="num">LLM calls</th>
-              <th scope="col" class="num">Tokens</th>
-              <th scope="col" class="num">Cost</th>
-              <th scope="col" class="num">Share of cost</th>
-              <th scope="col" class="num">Mean time per trace</th>
-              <th scope="col" class="num">p95 per trace</th>
-              <th scope="col" class="num">Share of time</th>
-            </tr>
-          </thead>
+          ${tableHead([
+            "Stage",
+            numericColumn("LLM calls"),
+            numericColumn("Tokens"),
+            numericColumn("Cost"),
+            numericColumn("Share of cost"),
+            numericColumn("Mean time per trace"),
+            numericColumn("p95 per trace"),
+            numericColumn("Share of time"),
+          ])}
           <tbody>
             ${budgets.map((budget) => {
               const sorted = [...budget.perTraceMs].sort((a, b) => a - b);

@@ -8,6 +8,7 @@ import { ms, time, usd } from "./format.ts";
 import { filterQuery, toLocalInput, type RawQuery } from "./filters.ts";
 import { QUERY_TITLES } from "./query-page.ts";
 import { verdictBadge } from "./badges.ts";
+import { numericColumn, tableHead } from "./table-head.ts";
 
 export interface TraceList {
   traces: TraceListItem[];
@@ -114,20 +115,18 @@ function traceTable(list: TraceList, raw: RawQuery): SafeHtml {
         <caption class="visually-hidden">
           Traces
         </caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Trace</th>
-            <th scope="col">Verdict</th>
-            <th scope="col">First bad stage</th>
-            <th scope="col">Route / model</th>
-            <th scope="col">Prompt</th>
-            <th scope="col" class="num">Cost</th>
-            <th scope="col" class="num">Latency</th>
-            <th scope="col" class="num">Findings</th>
-            <th scope="col">Feedback</th>
-          </tr>
-        </thead>
+        ${tableHead([
+          "Time",
+          "Trace",
+          "Verdict",
+          "First bad stage",
+          "Route / model",
+          "Prompt",
+          numericColumn("Cost"),
+          numericColumn("Latency"),
+          numericColumn("Findings"),
+          "Feedback",
+        ])}
         <tbody>
           ${list.traces.map(row)}
         </tbody>

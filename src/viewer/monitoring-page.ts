@@ -7,6 +7,7 @@ import { ms, percent, time } from "./format.ts";
 import { findingBadge } from "./badges.ts";
 import { distribution, periodForm, stageSpans, type Distribution, type Period } from "./period.ts";
 import type { RawQuery } from "./filters.ts";
+import { numericColumn, tableHead } from "./table-head.ts";
 
 export interface StageCount {
   stage: string;
@@ -55,16 +56,14 @@ function redTable(period: Period): SafeHtml {
         RED per pipeline stage
         <span class="hint">Rate, errors and duration of the request and stage spans.</span>
       </caption>
-      <thead>
-        <tr>
-          <th scope="col">Stage</th>
-          <th scope="col" class="num">Rate</th>
-          <th scope="col" class="num">Errors</th>
-          <th scope="col" class="num">p50</th>
-          <th scope="col" class="num">p95</th>
-          <th scope="col">Status</th>
-        </tr>
-      </thead>
+      ${tableHead([
+        "Stage",
+        numericColumn("Rate"),
+        numericColumn("Errors"),
+        numericColumn("p50"),
+        numericColumn("p95"),
+        "Status",
+      ])}
       <tbody>
         ${redRow("requests", distribution(period.traces.map((trace) => trace.root)))}
         ${STAGES.map((stage) => redRow(stage, distribution(byStage.get(stage) ?? [])))}
@@ -106,16 +105,14 @@ function serviceTable(period: Period): SafeHtml {
           service.</span
         >
       </caption>
-      <thead>
-        <tr>
-          <th scope="col">Service</th>
-          <th scope="col" class="num">Rate</th>
-          <th scope="col" class="num">5xx</th>
-          <th scope="col" class="num">4xx</th>
-          <th scope="col" class="num">p95</th>
-          <th scope="col">Status</th>
-        </tr>
-      </thead>
+      ${tableHead([
+        "Service",
+        numericColumn("Rate"),
+        numericColumn("5xx"),
+        numericColumn("4xx"),
+        numericColumn("p95"),
+        "Status",
+      ])}
       <tbody>
         ${rows}
       </tbody>
@@ -140,13 +137,7 @@ function metricsTable(metrics: StageMetrics | undefined): SafeHtml {
       The same stages on /metrics
       <span class="hint">Counters of this process since it started, not of the period.</span>
     </caption>
-    <thead>
-      <tr>
-        <th scope="col">Stage</th>
-        <th scope="col" class="num">ok</th>
-        <th scope="col" class="num">error</th>
-      </tr>
-    </thead>
+    ${tableHead(["Stage", numericColumn("ok"), numericColumn("error")])}
     <tbody>
       ${stages.map(
         (stage) =>
@@ -168,13 +159,7 @@ function unsupportedTable(period: Period): SafeHtml {
       Unsupported answers
       <span class="hint"><a href="/?verdict=unsupported">List them with the filters</a></span>
     </caption>
-    <thead>
-      <tr>
-        <th scope="col">Trace</th>
-        <th scope="col">First bad stage</th>
-        <th scope="col">What the answer got wrong</th>
-      </tr>
-    </thead>
+    ${tableHead(["Trace", "First bad stage", "What the answer got wrong"])}
     <tbody>
       ${unsupported.map(
         (trace) =>
@@ -209,13 +194,7 @@ function findingKindsTable(period: Period): SafeHtml {
     <caption>
       Traces with each kind of finding
     </caption>
-    <thead>
-      <tr>
-        <th scope="col">Finding</th>
-        <th scope="col">Stage</th>
-        <th scope="col" class="num">Traces</th>
-      </tr>
-    </thead>
+    ${tableHead(["Finding", "Stage", numericColumn("Traces")])}
     <tbody>
       ${kinds.map(
         (kind) =>

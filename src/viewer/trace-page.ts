@@ -12,6 +12,7 @@ import { errorBadge, findingBadge, outcomeBadge, verdictBadge } from "./badges.t
 import { attributeTable, attributeValue, groupedAttributes } from "./attributes.ts";
 import { waterfall } from "./waterfall.ts";
 import { answerOf, documentsOf, evidenceSpan, type TraceModel } from "./trace-model.ts";
+import { numericColumn, tableHead } from "./table-head.ts";
 
 export const HIDDEN_PAYLOAD = "Hidden: restricted payload — needs a reviewer token";
 
@@ -317,15 +318,13 @@ function documentsSection(model: TraceModel): SafeHtml {
           </p>
           <div class="table-scroll">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col" class="num">Rank</th>
-                  <th scope="col">Document</th>
-                  <th scope="col" class="num">Version</th>
-                  <th scope="col" class="num">Current version</th>
-                  <th scope="col" class="num">Score</th>
-                </tr>
-              </thead>
+              ${tableHead([
+                numericColumn("Rank"),
+                "Document",
+                numericColumn("Version"),
+                numericColumn("Current version"),
+                numericColumn("Score"),
+              ])}
               <tbody>
                 ${documentsOf(retrieval.span).map((doc) => {
                   const stale =
