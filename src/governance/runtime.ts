@@ -27,8 +27,8 @@ export interface GovernedSpan {
 }
 
 const GRACE_MAX_TRACES = 2_000;
-const SAFE_TEXT_CACHE_ENTRIES = 4_096;
-const SAFE_TEXT_CACHE_MAX_LENGTH = 256;
+/** Bounds on the cache of scanned safe texts; prompt templates and tool schemas run to a few kilobytes. */
+const SAFE_TEXT_CACHE = { maxEntries: 4_096, maxChars: 4_000_000, maxTextLength: 16_384 };
 const GRACE_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
@@ -41,6 +41,7 @@ export class Governance {
   private restrictedStore: RestrictedStore | undefined;
   private payloadTiers: PayloadTiers | undefined;
   private readonly safeTexts = new Map<string, string>();
+  private safeTextChars = 0;
 
   constructor(
     private readonly config: Config,
@@ -85,8 +86,17 @@ export class Governance {
     if (safe === undefined) {
       safe = this.pseudonymizer.scrub(this.redactor.redact(text));
       // Span names and metadata values repeat from request to request; the scan need not.
-      if (this.safeTexts.size >= SAFE_TEXT_CACHE_ENTRIES) this.safeTexts.clear();
-      if (text.length <= SAFE_TEXT_CACHE_MAX_LENGTH) this.safeTexts.set(text, safe);
+      if (
+        this.safeTexts.size >= SAFE_TEXT_CACHE.maxEntries ||
+        this.safeTextChars + text.length > SAFE_TEXT_CACHE.maxChars
+      ) {
+        this.safeTexts.clear();
+        this.safeTextChars = 0;
+      }
+      if (text.length <= SAFE_TEXT_CACHE.maxTextLength) {
+        this.safeTexts.set(text, safe);
+        this.safeTextChars += text.length + safe.length;
+      }
     }
     return safe;
   }
