@@ -31,7 +31,8 @@ const SEED = 20_261_127;
 
 /**
  * The same spans written three ways, each into a fresh store: raw prepared INSERTs of pre-serialized
- * rows (the floor), the in-process exporter fed SDK spans, and the OTLP/HTTP receiver fed protobuf.
+ * rows (the floor), the in-process exporter fed SDK spans, and the OTLP/HTTP receiver fed protobuf
+ * (its senders generate the same spans from the same seed, in their own thread).
  * The spans are as an SDK finishes them, raw payloads included (what another service posts over OTLP),
  * so the rows are the heavy ones: about 2.4 KB of attributes on average, 20 KB on a synthesis LLM span.
  */
@@ -52,7 +53,7 @@ export async function measureIngest(spanCount: number, dir: string): Promise<Ing
 
 interface IngestRun {
   spansPerS: number;
-  /** p99 event-loop delay of the ingesting thread while it ran. */
+  /** p99 event-loop delay of the thread the spans arrive on (the exporter's, the API's) while it ran. */
   delayP99Ms: number;
 }
 
