@@ -1,5 +1,5 @@
 import type { SpanRecord, TraceStore } from "./store/trace-store.ts";
-import { modelUsage, requestFacts, traceStatus } from "./store/trace-summary.ts";
+import { modelUsage, requestFacts, rootOf, traceStatus } from "./store/trace-summary.ts";
 
 const nsToIso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
 const durationMs = (span: SpanRecord) => Number(span.endNs - span.startNs) / 1e6;
@@ -7,8 +7,8 @@ const durationMs = (span: SpanRecord) => Number(span.endNs - span.startNs) / 1e6
 /** The JSON view of one stored trace served by `GET /v1/traces/:id`; undefined for an unknown trace. */
 export function traceView(store: TraceStore, traceId: string) {
   const spans = store.spansOf(traceId);
-  const root = store.rootOf(traceId);
-  if (!root || spans.length === 0) return undefined;
+  const root = rootOf(spans);
+  if (!root) return undefined;
   const feedback = store.feedbackOf(traceId).at(-1);
   const annotations = store.annotationsOf(traceId);
   const usage = modelUsage(spans);

@@ -15,7 +15,13 @@ import {
   type WriterSettings,
 } from "./otlp-ingest.ts";
 
-const { storePath, capacity, writeBatchSpans } = workerData as WorkerSettings;
+/**
+ * Rows per transaction. SQLite has one writer at a time: a small transaction (about 2 ms of heavy
+ * spans) keeps the in-process exporter, which commits on the event loop, from waiting long for the lock.
+ */
+const WRITE_BATCH_SPANS = 64;
+
+const { storePath, capacity } = workerData as WorkerSettings;
 const writer = startTypeScriptWorker(new URL("./otlp-store-writer.ts", import.meta.url), {
   workerData: { storePath } satisfies WriterSettings,
 });
@@ -46,8 +52,8 @@ parentPort?.on("message", (request: IngestRequest) => {
   if ("error" in parsed) return reply({ kind: "answer", id: request.id, error: parsed.error });
   const { spans, rejected, errorMessage } = parsed;
   if (queued + spans.length > capacity) return reply({ kind: "answer", id: request.id, full: queued });
-  for (let start = 0; start < spans.length; start += writeBatchSpans) {
-    writer.postMessage(spans.slice(start, start + writeBatchSpans).map(toSpanRow));
+  for (let start = 0; start < spans.length; start += WRITE_BATCH_SPANS) {
+    writer.postMessage(spans.slice(start, start + WRITE_BATCH_SPANS).map(toSpanRow));
   }
   queued += spans.length;
   reply({ kind: "answer", id: request.id, rejected, errorMessage: errorMessage ?? "" });

@@ -1,14 +1,13 @@
-import { fromOtlpJson, OtlpFormatError } from "../store/otlp.ts";
-import { decodeOtlpProtobuf, OtlpProtobufError } from "../store/otlp-protobuf.ts";
-import type { SpanRecord } from "../store/trace-store.ts";
-
 /** The messages between the OTLP receiver, its ingest worker and the worker's writer thread. */
+import { fromOtlpJson, OtlpFormatError } from "../store/otlp.ts";
+import type { OtlpImport } from "../store/otlp-common.ts";
+import { decodeOtlpProtobuf, OtlpProtobufError } from "../store/otlp-protobuf.ts";
+
 export type Format = "json" | "protobuf";
 
 export interface WorkerSettings {
   storePath: string;
   capacity: number;
-  writeBatchSpans: number;
 }
 
 export interface WriterSettings {
@@ -38,10 +37,7 @@ export type IngestReply =
   | { kind: "lost"; spans: number; message: string };
 
 /** Decodes and validates one export request; a body that is not OTLP at all is an error, bad spans are counted. */
-export function parseExportRequest(
-  format: Format,
-  body: Buffer,
-): { spans: SpanRecord[]; rejected: number; errorMessage?: string } | { error: string } {
+export function parseExportRequest(format: Format, body: Buffer): OtlpImport | { error: string } {
   try {
     return format === "json" ? fromOtlpJson(JSON.parse(body.toString("utf8"))) : decodeOtlpProtobuf(body);
   } catch (error) {

@@ -26,11 +26,6 @@ export interface OtlpReceiver {
 
 const FORMATS = { "application/json": "json", "application/x-protobuf": "protobuf" } as const;
 
-/**
- * Rows per transaction. SQLite has one writer at a time: a small transaction (about 2 ms of heavy
- * spans) keeps the in-process exporter, which commits on the event loop, from waiting long for the lock.
- */
-const WRITE_BATCH_SPANS = 64;
 const RETRY_AFTER_SECONDS = 1;
 
 /** An OTLP/HTTP trace receiver (JSON or protobuf, gzip or not) that feeds the local trace store. */
@@ -41,11 +36,7 @@ export function createOtlpReceiver(store: TraceStore, options: OtlpReceiverOptio
   const worker = () => {
     // A failed worker answers 503 for a while, then the next request starts a new one.
     if (!started || (started.failed && Date.now() > started.failed.at + RETRY_AFTER_SECONDS * 1000))
-      started = new IngestWorker({
-        storePath: store.path,
-        capacity: maxQueuedSpans,
-        writeBatchSpans: WRITE_BATCH_SPANS,
-      });
+      started = new IngestWorker({ storePath: store.path, capacity: maxQueuedSpans });
     return started;
   };
   const router = express.Router();

@@ -20,7 +20,7 @@ const CHECKPOINT_WORKER = `
   });
 `;
 
-export interface Checkpointer {
+interface Checkpointer {
   /** Runs a last checkpoint and stops the worker. */
   stop(): Promise<void>;
 }

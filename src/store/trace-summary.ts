@@ -75,7 +75,7 @@ export function requestFacts(root: SpanRecord) {
 }
 
 /** The earliest span whose parent is not in the trace. */
-function rootOf(spans: readonly SpanRecord[]): SpanRecord | undefined {
+export function rootOf(spans: readonly SpanRecord[]): SpanRecord | undefined {
   const ids = new Set(spans.map((span) => span.spanId));
   return spans
     .filter((span) => !span.parentSpanId || !ids.has(span.parentSpanId))
