@@ -13,7 +13,7 @@ import { startTypeScriptWorker } from "../../src/worker-thread.ts";
 import { generateSpans } from "./generate.ts";
 import type { SenderSettings } from "./otlp-senders.ts";
 import { toReadableSpan } from "./readable-spans.ts";
-import { progress, significant } from "./stats.ts";
+import { batchesOf, progress, significant } from "./stats.ts";
 
 export interface IngestResult {
   raw_rows_per_s: number;
@@ -69,11 +69,6 @@ async function inProcessWrites(spanCount: number, dir: string) {
   return { raw, exporter };
 }
 
-const batchesOf = <T>(items: readonly T[]): T[][] =>
-  Array.from({ length: Math.ceil(items.length / BATCH) }, (_, index) =>
-    items.slice(index * BATCH, (index + 1) * BATCH),
-  );
-
 function perSecond(count: number, startedMs: number): number {
   return (count * 1000) / (performance.now() - startedMs);
 }
@@ -98,7 +93,7 @@ function rawInserts(spans: readonly SpanRecord[], path: string): number {
     for (const row of batch) insert.run(row);
   });
   const started = performance.now();
-  for (const batch of batchesOf(rows)) insertBatch(batch);
+  for (const batch of batchesOf(rows, BATCH)) insertBatch(batch);
   const rate = perSecond(rows.length, started);
   store.close();
   expectStored(path, rows.length);
@@ -117,7 +112,7 @@ async function exporterWrites(spans: readonly ReadableSpan[], path: string): Pro
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   const started = performance.now();
-  for (const batch of batchesOf(spans)) {
+  for (const batch of batchesOf(spans, BATCH)) {
     await exportBatch(batch);
     await nextTurn(); // the batch processor exports from a timer: other work runs in between
   }

@@ -9,6 +9,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { generateSpans } from "./generate.ts";
 import { toReadableSpan } from "./readable-spans.ts";
+import { batchesOf } from "./stats.ts";
 
 export interface SenderSettings {
   url: string;
@@ -20,16 +21,10 @@ export interface SenderSettings {
 
 const { url, senders, spanCount, seed, batchSpans } = workerData as SenderSettings;
 
-const spans = generateSpans(spanCount, seed).map(toReadableSpan);
 // The serializer writes each request into a fresh ArrayBuffer, which fetch takes as a body.
-const bodies = Array.from(
-  { length: Math.ceil(spans.length / batchSpans) },
-  (_, index) =>
-    ProtobufTraceSerializer.serializeRequest(
-      spans.slice(index * batchSpans, (index + 1) * batchSpans),
-    ) as Uint8Array<ArrayBuffer>,
+const bodies = batchesOf(generateSpans(spanCount, seed).map(toReadableSpan), batchSpans).map(
+  (batch) => ProtobufTraceSerializer.serializeRequest(batch) as Uint8Array<ArrayBuffer>,
 );
-spans.length = 0;
 
 /** One export request; a full queue (429) is retried shortly, as an OTLP exporter would. */
 async function post(body: Uint8Array<ArrayBuffer>) {

@@ -8,6 +8,12 @@ export const sortedCopy = (values: readonly number[]) => [...values].sort((a, b)
 
 export const median = (values: readonly number[]) => percentile(sortedCopy(values), 50);
 
+/** `items` in consecutive slices of at most `size`. */
+export const batchesOf = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, index) =>
+    items.slice(index * size, (index + 1) * size),
+  );
+
 /** Rounds to `digits` significant digits: enough for a report, few enough to read. */
 export function significant(value: number, digits = 4): number {
   return value === 0 || !Number.isFinite(value) ? value : Number(value.toPrecision(digits));
