@@ -6,9 +6,14 @@ const sdkImportRule = [
   {
     patterns: [
       {
-        group: ["@opentelemetry/sdk-*", "@opentelemetry/exporter-*", "@opentelemetry/instrumentation*"],
+        group: [
+          "@opentelemetry/sdk-*",
+          "@opentelemetry/exporter-*",
+          "@opentelemetry/instrumentation*",
+          "@arizeai/openinference-instrumentation-*",
+        ],
         message:
-          "Telemetry setup lives in src/telemetry/; app code uses @opentelemetry/api and @arizeai/openinference-core.",
+          "Telemetry setup lives in src/telemetry/; app code uses @opentelemetry/api, @arizeai/openinference-core and LangChain.",
       },
     ],
   },

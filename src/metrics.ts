@@ -13,13 +13,4 @@ export const requestDuration = meter.createHistogram("incident.request.duration"
   unit: "s",
 });
 
-/** OTel GenAI metric: tokens per model call, by `gen_ai.token.type` (input | output). */
-export const tokenUsage = meter.createHistogram("gen_ai.client.token.usage", {
-  description: "Tokens used per model call",
-  unit: "{token}",
-});
-
-export const llmCost = meter.createCounter("incident.llm.cost", {
-  description: "Model spend, from the configured price table",
-  unit: "USD",
-});
+// The model-call metrics (tokens, cost) are recorded with the LLM spans, in src/telemetry/llm-span-enricher.ts.

@@ -1,4 +1,4 @@
-import { ROUTER_PROMPT } from "../../src/agent/prompts/router.ts";
+import { ROUTER_INSTRUCTIONS, ROUTER_PROMPT } from "../../src/agent/prompts/router.ts";
 import {
   SYNTHESIZER_SYSTEM_PROMPTS,
   SYNTHESIZER_USER_TEMPLATE,
@@ -151,9 +151,9 @@ class TraceGenerator {
     };
     this.chat(span, this.random.latency(650), {
       model: "sim-small",
-      system: ROUTER_PROMPT.template,
+      system: ROUTER_INSTRUCTIONS,
       user: this.question,
-      template: ROUTER_PROMPT.template,
+      template: ROUTER_PROMPT.text,
       templateVersion: ROUTER_PROMPT.version,
       variables: { question: this.question },
       output: { toolCall: { name: "classify_incident", arguments: JSON.stringify(classification) } },
@@ -318,16 +318,17 @@ class TraceGenerator {
   private chat(parent: SpanRecord, latencyMs: number, call: ChatCall) {
     const start = this.clock;
     this.clock += 0.3;
+    // As the LangChain instrumentation makes it: never the active span, so the HTTP call is its sibling.
     const span = this.writer.add({
-      name: `chat ${call.model}`,
+      name: "ChatOpenAI",
       parent,
-      spanKind: "CLIENT",
+      spanKind: "INTERNAL",
       oiKind: "LLM",
       startMs: start,
       endMs: start,
       attributes: { ...this.context, ...chatAttributes(this.random, call) },
     });
-    this.httpHop(span, {
+    this.httpHop(parent, {
       method: "POST",
       service: "llm",
       path: "/v1/chat/completions",

@@ -1,6 +1,9 @@
 import type { Random } from "./random.ts";
 
-/** Attributes of a `chat <model>` span as the assistant's LLM client writes them (OpenInference + GenAI). */
+/**
+ * Attributes of a `ChatOpenAI` span as the LangChain instrumentation writes them, with what the
+ * export path adds (cost, provider, GenAI twins) and the prompt template from the context.
+ */
 
 const PRICES_PER_TOKEN: Record<string, { input: number; output: number }> = {
   "sim-large": { input: 3e-6, output: 15e-6 },
@@ -81,7 +84,8 @@ export function chatAttributes(random: Random, call: ChatCall): Record<string, u
     "llm.provider": "openai",
     "llm.system": "openai",
     "llm.model_name": call.model,
-    "llm.invocation_parameters": '{"temperature":0}',
+    "llm.invocation_parameters": JSON.stringify({ model: call.model, temperature: 0, stream: false }),
+    metadata: JSON.stringify({ ls_provider: "openai", ls_model_name: call.model, ls_model_type: "chat" }),
     "llm.input_messages.0.message.role": "system",
     "llm.input_messages.0.message.content": call.system,
     "llm.input_messages.1.message.role": "user",
@@ -97,7 +101,6 @@ export function chatAttributes(random: Random, call: ChatCall): Record<string, u
     "gen_ai.request.model": call.model,
     "gen_ai.request.temperature": 0,
     "gen_ai.output.type": "content" in call.output ? "json" : "text",
-    "llm.response.model_name": call.model,
     "llm.output_messages.0.message.role": "assistant",
     ...outputAttributes,
     "llm.token_count.prompt": promptTokens,
@@ -108,8 +111,7 @@ export function chatAttributes(random: Random, call: ChatCall): Record<string, u
     "llm.cost.prompt": promptTokens * price.input,
     "llm.cost.completion": completionTokens * price.output,
     "llm.cost.total": promptTokens * price.input + completionTokens * price.output,
-    "gen_ai.response.model": call.model,
-    "gen_ai.response.id": `chatcmpl-${random.hex(24)}`,
+    "llm.finish_reason": "content" in call.output ? "stop" : "tool_calls",
     "gen_ai.response.finish_reasons": ["content" in call.output ? "stop" : "tool_calls"],
     "gen_ai.usage.input_tokens": promptTokens,
     "gen_ai.usage.output_tokens": completionTokens,

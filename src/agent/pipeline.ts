@@ -11,7 +11,7 @@ import { inSpan } from "../tracing.ts";
 import { ATTR, GEN_AI } from "../semconv.ts";
 import { requestDuration } from "../metrics.ts";
 import { log } from "../log.ts";
-import { LlmClient } from "./llm.ts";
+import { ChatModels } from "./chat-model.ts";
 import { route, type Classification, type RouteDecision } from "./router.ts";
 import { IndexSnapshot, loadCorpus, retrieve, type RetrievedDocument } from "./retriever.ts";
 import { lookupDevice } from "./tools/mdm-lookup-device.ts";
@@ -23,7 +23,7 @@ import { ROUTER_PROMPT } from "./prompts/router.ts";
 /** Everything a request needs that outlives it: configuration, clients, the runbook index. */
 export interface Assistant {
   config: Config;
-  llm: LlmClient;
+  models: ChatModels;
   index: IndexSnapshot;
   mdm: ServiceEndpoint;
   sessions: ServiceEndpoint;
@@ -39,7 +39,7 @@ export function createAssistant(config: Config, urls: ServiceUrls): Assistant {
   const retry = { timeoutMs: config.toolTimeoutMs, maxRetries: config.toolMaxRetries };
   return {
     config,
-    llm: new LlmClient(urls.llm, config),
+    models: new ChatModels(urls.llm, config),
     index: new IndexSnapshot(loadCorpus(config.runbooksDir), config.runbookIndexAsOf),
     mdm: { baseUrl: urls.mdm, token: config.mdmApiToken, retry },
     sessions: { baseUrl: urls.sessions, token: config.sessionsApiToken, retry },
@@ -100,7 +100,7 @@ export function answerIncident(
       },
       async (span) => {
         const started = performance.now();
-        const decision = await route(input.question, assistant.llm, config);
+        const decision = await route(input.question, assistant.models, config);
         const { classification } = decision;
         const documents = await retrieve(
           input.question,
@@ -110,13 +110,15 @@ export function answerIncident(
         );
         const toolResults = await act(classification, requestId, assistant);
         const synthesis = await synthesize(
-          input.question,
-          classification,
-          documents,
-          toolResults,
-          decision.model,
-          config.synthesizerPrompt,
-          assistant.llm,
+          {
+            question: input.question,
+            classification,
+            documents,
+            toolResults,
+            model: decision.model,
+            promptVersion: config.synthesizerPrompt,
+          },
+          assistant.models,
         );
         const latencyMs = performance.now() - started;
         span.setAttributes({

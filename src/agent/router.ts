@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AIMessageChunk } from "@langchain/core/messages";
 import {
   OpenInferenceSpanKind,
   SemanticConventions as SC,
@@ -6,7 +7,7 @@ import {
 import type { Config } from "../config.ts";
 import { inSpan } from "../tracing.ts";
 import { ATTR } from "../semconv.ts";
-import type { LlmClient } from "./llm.ts";
+import type { ChatModels } from "./chat-model.ts";
 import { ROUTER_PROMPT } from "./prompts/router.ts";
 
 export const CATEGORIES = ["lost_or_stolen_device", "account_compromise", "phishing", "other"] as const;
@@ -36,13 +37,11 @@ export class ModelOutputError extends Error {
   override name = "ModelOutputError";
 }
 
+/** The router's structured output: LangChain binds the schema as a tool the model must call. */
 const CLASSIFY_TOOL = {
-  type: "function" as const,
-  function: {
-    name: "classify_incident",
-    description: "Record the incident's category, severity, entities and the actions it calls for.",
-    parameters: z.toJSONSchema(classificationSchema, { io: "input" }) as Record<string, unknown>,
-  },
+  name: "classify_incident",
+  description: "Record the incident's category, severity, entities and the actions it calls for.",
+  schema: classificationSchema,
 };
 
 /** The routing policy, in code: which route a severity gets under each policy, and why. */
@@ -63,7 +62,7 @@ export function chooseRoute(
 }
 
 /** Stage 1: classify the incident (an LLM call), then pick a route by policy. */
-export function route(question: string, llm: LlmClient, config: Config): Promise<RouteDecision> {
+export function route(question: string, models: ChatModels, config: Config): Promise<RouteDecision> {
   return inSpan(
     "route",
     {
@@ -72,17 +71,16 @@ export function route(question: string, llm: LlmClient, config: Config): Promise
       attributes: { [SC.INPUT_VALUE]: question, [ATTR.routePolicy]: config.routingPolicy },
     },
     async (span) => {
-      const { completion, costUsd } = await llm.chat({
-        model: config.routerModel,
-        messages: [
-          { role: "system", content: ROUTER_PROMPT.template },
-          { role: "user", content: question },
-        ],
-        promptTemplate: { ...ROUTER_PROMPT, variables: { question } },
-        tools: [CLASSIFY_TOOL],
-        toolChoice: { type: "function", function: { name: CLASSIFY_TOOL.function.name } },
-      });
-      const classification = parseClassification(completion.choices[0]?.message.tool_calls?.[0]);
+      const classifier = models
+        .model(config.routerModel)
+        .bindTools([CLASSIFY_TOOL], { tool_choice: CLASSIFY_TOOL.name });
+      const { message, costUsd } = await models.invoke(
+        ROUTER_PROMPT,
+        { question },
+        classifier,
+        config.routerModel,
+      );
+      const classification = classificationOf(message);
       const { route, reason } = chooseRoute(classification.severity, config.routingPolicy);
       const model = route === "strong" ? config.strongModel : config.fastModel;
       span.setAttributes({
@@ -103,17 +101,18 @@ export function route(question: string, llm: LlmClient, config: Config): Promise
   );
 }
 
-function parseClassification(toolCall: { type: string; function?: { arguments: string } } | undefined) {
-  if (toolCall?.type !== "function" || !toolCall.function) {
-    throw new ModelOutputError("the router model did not call classify_incident");
+/** The classify_incident call's arguments, which LangChain has parsed from JSON, checked against the schema. */
+function classificationOf(message: AIMessageChunk): Classification {
+  const call = message.tool_calls?.find((candidate) => candidate.name === CLASSIFY_TOOL.name);
+  if (!call) {
+    const invalid = message.invalid_tool_calls?.[0];
+    throw new ModelOutputError(
+      invalid
+        ? `classify_incident arguments are not JSON: ${invalid.error ?? "unparseable"}`
+        : "the router model did not call classify_incident",
+    );
   }
-  let args: unknown;
-  try {
-    args = JSON.parse(toolCall.function.arguments);
-  } catch {
-    throw new ModelOutputError("classify_incident arguments are not JSON");
-  }
-  const parsed = classificationSchema.safeParse(args);
+  const parsed = classificationSchema.safeParse(call.args);
   if (!parsed.success)
     throw new ModelOutputError(`classify_incident arguments: ${parsed.error.issues[0]?.message}`);
   return parsed.data;

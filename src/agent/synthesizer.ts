@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OutputParserException, StructuredOutputParser } from "@langchain/core/output_parsers";
 import {
   OpenInferenceSpanKind,
   SemanticConventions as SC,
@@ -6,12 +7,12 @@ import {
 } from "@arizeai/openinference-semantic-conventions";
 import { inSpan } from "../tracing.ts";
 import { ATTR } from "../semconv.ts";
-import type { LlmClient } from "./llm.ts";
+import type { SYNTHESIZER_PROMPTS } from "../config.ts";
+import type { ChatModels, ModelReply } from "./chat-model.ts";
 import type { Classification } from "./router.ts";
 import { documentEvidenceId, type RetrievedDocument } from "./retriever.ts";
 import type { ToolResult } from "./tools/http-tool.ts";
-import { SYNTHESIZER_SYSTEM_PROMPTS, SYNTHESIZER_USER_TEMPLATE } from "./prompts/synthesizer.ts";
-import { jsonOrText } from "../shared/json.ts";
+import { SYNTHESIZER_PROMPT } from "./prompts/synthesizer.ts";
 
 export const CLAIM_KINDS = [
   "device_encrypted",
@@ -35,14 +36,15 @@ export const answerSchema = z.object({
 });
 export type Answer = z.infer<typeof answerSchema>;
 
+/**
+ * Structured output through LangChain: the zod schema becomes a strict `json_schema` response
+ * format, and the `openai` client underneath parses and validates the reply against it.
+ */
 const RESPONSE_FORMAT = {
   type: "json_schema" as const,
-  json_schema: {
-    name: "incident_answer",
-    strict: true,
-    schema: z.toJSONSchema(answerSchema) as Record<string, unknown>,
-  },
+  json_schema: { name: "incident_answer", strict: true, schema: answerSchema },
 };
+const answerParser = StructuredOutputParser.fromZodSchema(answerSchema);
 
 export interface Synthesis {
   answer: Answer;
@@ -79,59 +81,62 @@ function evidenceOf(documents: readonly RetrievedDocument[], toolResults: readon
   };
 }
 
-const fill = (template: string, variables: Record<string, string>) =>
-  template.replace(/\{(\w+)\}/g, (whole, name: string) => variables[name] ?? whole);
+export interface SynthesisInput {
+  question: string;
+  classification: Classification;
+  documents: readonly RetrievedDocument[];
+  toolResults: readonly ToolResult[];
+  model: string;
+  promptVersion: (typeof SYNTHESIZER_PROMPTS)[number];
+}
 
 /** Stage 4: one LLM call that turns the evidence into a structured answer. */
-export function synthesize(
-  question: string,
-  classification: Classification,
-  documents: readonly RetrievedDocument[],
-  toolResults: readonly ToolResult[],
-  model: string,
-  promptVersion: keyof typeof SYNTHESIZER_SYSTEM_PROMPTS,
-  llm: LlmClient,
-): Promise<Synthesis> {
+export function synthesize(input: SynthesisInput, models: ChatModels): Promise<Synthesis> {
+  const { question, classification, model } = input;
   return inSpan(
     "synthesize",
     { kind: OpenInferenceSpanKind.CHAIN, stage: "synthesize", attributes: { [SC.INPUT_VALUE]: question } },
     async (span) => {
-      const systemPrompt = SYNTHESIZER_SYSTEM_PROMPTS[promptVersion];
       const variables = {
         question,
         category: classification.category,
         severity: classification.severity,
-        evidence: JSON.stringify(evidenceOf(documents, toolResults), null, 2),
+        evidence: JSON.stringify(evidenceOf(input.documents, input.toolResults), null, 2),
       };
-      const { completion, costUsd } = await llm.chat({
-        model,
-        messages: [
-          { role: "system", content: systemPrompt },
-          { role: "user", content: fill(SYNTHESIZER_USER_TEMPLATE, variables) },
-        ],
-        promptTemplate: {
-          template: `${systemPrompt}\n\n${SYNTHESIZER_USER_TEMPLATE}`,
-          version: `synthesizer-${promptVersion}`,
-          variables,
-        },
-        responseFormat: RESPONSE_FORMAT,
-      });
-      const content = completion.choices[0]?.message.content ?? "";
-      const parsed = answerSchema.safeParse(jsonOrText(content));
-      const answer: Answer = parsed.success
-        ? parsed.data
-        : { summary: content, claims: [], citations: [], caveats: [] };
+      const synthesizer = models.model(model).withConfig({ response_format: RESPONSE_FORMAT });
+      const { answer, structured, costUsd } = await answerOf(
+        models.invoke(SYNTHESIZER_PROMPT[input.promptVersion], variables, synthesizer, model),
+      );
       span.setAttributes({
         [ATTR.answerClaims]: JSON.stringify(answer.claims.map(({ kind, evidence }) => ({ kind, evidence }))),
         [ATTR.answerCaveats]: JSON.stringify(
           answer.caveats.map(({ kind, evidence }) => ({ kind, evidence })),
         ),
         [ATTR.answerCitations]: answer.citations,
-        [ATTR.answerStructured]: parsed.success,
+        [ATTR.answerStructured]: structured,
         [SC.OUTPUT_VALUE]: JSON.stringify(answer),
         [SC.OUTPUT_MIME_TYPE]: MimeType.JSON,
       });
-      return { answer, structured: parsed.success, costUsd };
+      return { answer, structured, costUsd };
     },
   );
+}
+
+/**
+ * The model's answer. A reply that is not the schema's JSON (a model that ignores `response_format`)
+ * fails its LLM span and becomes an answer without claims, which the diagnosis then flags.
+ */
+async function answerOf(reply: Promise<ModelReply>): Promise<Synthesis> {
+  try {
+    const { message, costUsd } = await reply;
+    return { answer: await answerParser.parse(message.text), structured: true, costUsd };
+  } catch (error) {
+    const unparseable =
+      error instanceof SyntaxError ||
+      error instanceof z.core.$ZodError ||
+      error instanceof OutputParserException;
+    if (!unparseable) throw error;
+    const summary = `The model's reply did not match the incident_answer schema: ${error.message}`;
+    return { answer: { summary, claims: [], citations: [], caveats: [] }, structured: false, costUsd: 0 };
+  }
 }

@@ -8,6 +8,7 @@
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set, to any OTLP backend (Phoenix, Jaeger, Langfuse, a Collector).
  * Metrics are served in Prometheus format by the app's /metrics route. OTEL_SDK_DISABLED=true turns it all off.
  */
+import { getBooleanFromEnv } from "@opentelemetry/core";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
@@ -20,11 +21,14 @@ import { governanceFor } from "../governance/runtime.ts";
 import { SqliteSpanExporter } from "./sqlite-span-exporter.ts";
 import { installTelemetryHandle } from "./handle.ts";
 import { GovernedSpanProcessor, governSpans, normalizeErrorType } from "./governed-span-processor.ts";
+import { awaitLangChainCallbacks, instrumentLangChain } from "./langchain.ts";
+import { enrichLlmSpans } from "./llm-span-enricher.ts";
 
 const env = process.env;
 env.OTEL_SERVICE_NAME ??= "incident-assistant";
 // Other processes (the replay runner) wait for spans to reach the store: keep batches short.
 env.OTEL_BSP_SCHEDULE_DELAY ??= "200";
+awaitLangChainCallbacks(env);
 
 const config = configOrExit();
 // Created now, before this process starts any other: it creates the installation's key files.
@@ -34,8 +38,10 @@ if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
   exportProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
 }
 const governSpan = governSpans(governance);
+const enrichLlmSpan = enrichLlmSpans(config.modelPrices);
+// Every span, before any exporter sees it: normalized, LLM spans completed, then governed.
 const spanProcessors = [
-  new GovernedSpanProcessor((span) => governSpan(normalizeErrorType(span)), exportProcessors),
+  new GovernedSpanProcessor((span) => governSpan(enrichLlmSpan(normalizeErrorType(span))), exportProcessors),
 ];
 
 const prometheus = new PrometheusExporter({ preventServerStart: true });
@@ -54,6 +60,8 @@ const sdk = new NodeSDK({
   ],
 });
 sdk.start();
+// After start: the instrumentation takes its tracer from the global provider NodeSDK has just registered.
+if (!getBooleanFromEnv("OTEL_SDK_DISABLED")) instrumentLangChain();
 
 installTelemetryHandle({
   flush: async () => {

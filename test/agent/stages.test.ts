@@ -1,19 +1,21 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Express } from "express";
+import express, { type Express } from "express";
+import { convertToOpenAITool } from "@langchain/core/utils/function_calling";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { trace } from "@opentelemetry/api";
 import { createLlmApp } from "../../mock-tools/llm/app.ts";
 import { createMdmApp } from "../../mock-tools/mdm/app.ts";
 import { createSessionsApp } from "../../mock-tools/sessions/app.ts";
 import { loadConfig } from "../../src/config.ts";
-import { LlmClient } from "../../src/agent/llm.ts";
+import { ChatModels } from "../../src/agent/chat-model.ts";
 import { chooseRoute, route, type Classification } from "../../src/agent/router.ts";
 import { IndexSnapshot, loadCorpus, retrieve } from "../../src/agent/retriever.ts";
-import { lookupDevice } from "../../src/agent/tools/mdm-lookup-device.ts";
-import { revokeSessions } from "../../src/agent/tools/revoke-sessions.ts";
+import { lookupDevice, mdmLookupDeviceTool } from "../../src/agent/tools/mdm-lookup-device.ts";
+import { revokeSessions, revokeSessionsTool } from "../../src/agent/tools/revoke-sessions.ts";
 import type { ServiceEndpoint, ToolResult } from "../../src/agent/tools/http-tool.ts";
-import { synthesize } from "../../src/agent/synthesizer.ts";
+import { synthesize, type SynthesisInput } from "../../src/agent/synthesizer.ts";
 import { useInMemoryTracing } from "../helpers/in-memory-tracing.ts";
 
 const exporter = useInMemoryTracing();
@@ -21,7 +23,7 @@ const config = loadConfig({});
 const servers: Server[] = [];
 const mdmService = createMdmApp();
 const sessionsService = createSessionsApp();
-let llm: LlmClient;
+let models: ChatModels;
 let mdm: ServiceEndpoint;
 let sessions: ServiceEndpoint;
 
@@ -33,7 +35,7 @@ async function serve(app: Express): Promise<string> {
 }
 
 beforeAll(async () => {
-  llm = new LlmClient(`${await serve(createLlmApp())}/v1`, config);
+  models = new ChatModels(`${await serve(createLlmApp())}/v1`, config);
   const retry = { timeoutMs: 300, maxRetries: 2 };
   mdm = { baseUrl: await serve(mdmService.app), token: "test-token", retry };
   sessions = { baseUrl: await serve(sessionsService.app), token: "test-token", retry };
@@ -50,6 +52,12 @@ const spanNamed = (name: string): ReadableSpan => {
   if (!span) throw new Error(`no span ${name}`);
   return span;
 };
+const llmSpans = () =>
+  exporter.getFinishedSpans().filter((span) => span.attributes["openinference.span.kind"] === "LLM");
+const childrenOf = (parent: ReadableSpan) =>
+  exporter
+    .getFinishedSpans()
+    .filter((span) => span.parentSpanContext?.spanId === parent.spanContext().spanId);
 
 describe("router", () => {
   it.each([
@@ -63,25 +71,78 @@ describe("router", () => {
     expect(chooseRoute(severity, policy).route).toBe(expected);
   });
 
-  it("classifies with an LLM call under the route span and records the decision", async () => {
-    const decision = await route("Someone stole laptop LT-4821 from E-10442's car.", llm, config);
+  it("classifies with one LangChain LLM span under the route span and records the decision", async () => {
+    const question = "Someone stole laptop LT-4821 from E-10442's car.";
+    const decision = await route(question, models, config);
     expect(decision).toMatchObject({ route: "strong", model: "sim-large" });
     expect(decision.classification).toMatchObject({
       category: "lost_or_stolen_device",
       asset_tags: ["LT-4821"],
     });
     const routeSpan = spanNamed("route");
-    const llmSpan = spanNamed("chat sim-small");
-    expect(llmSpan.parentSpanContext?.spanId).toBe(routeSpan.spanContext().spanId);
     expect(routeSpan.attributes).toMatchObject({ "route.name": "strong", "incident.severity": "high" });
-    expect(llmSpan.attributes).toMatchObject({
-      "openinference.span.kind": "LLM",
+    const [llmSpan, ...others] = llmSpans();
+    expect(others).toEqual([]);
+    expect(llmSpan?.instrumentationScope.name).toBe("@arizeai/openinference-instrumentation-langchain");
+    expect(llmSpan?.parentSpanContext?.spanId).toBe(routeSpan.spanContext().spanId);
+    const attributes = llmSpan?.attributes ?? {};
+    expect(attributes).toMatchObject({
+      "llm.model_name": "sim-small",
       "llm.provider": "openai",
       "llm.tools.0.tool.json_schema": expect.stringContaining("classify_incident"),
       "llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "classify_incident",
+      "llm.prompt_template.version": "router-v1",
+      "llm.prompt_template.template": expect.stringContaining("{question}"),
+      "gen_ai.operation.name": "chat",
+      "gen_ai.provider.name": "openai",
+      "gen_ai.request.model": "sim-small",
+      "gen_ai.response.finish_reasons": ["tool_calls"],
     });
-    const prompt = llmSpan.attributes["llm.token_count.prompt"] as number;
-    expect(llmSpan.attributes["llm.cost.prompt"]).toBeCloseTo((prompt * 0.25) / 1e6, 12);
+    expect(JSON.parse(attributes["llm.prompt_template.variables"] as string)).toEqual({ question });
+    const prompt = attributes["llm.token_count.prompt"] as number;
+    const completion = attributes["llm.token_count.completion"] as number;
+    expect(prompt).toBeGreaterThan(0);
+    expect(attributes["gen_ai.usage.input_tokens"]).toBe(prompt);
+    expect(attributes["gen_ai.usage.output_tokens"]).toBe(completion);
+    expect(attributes["llm.cost.prompt"]).toBeCloseTo((prompt * 0.25) / 1e6, 12);
+    expect(attributes["llm.cost.total"]).toBeCloseTo((prompt * 0.25 + completion * 1.25) / 1e6, 12);
+    expect(decision.costUsd).toBeCloseTo(attributes["llm.cost.total"] as number, 12);
+  });
+
+  it("puts the model's HTTP call under the stage span, beside the LLM span that is never active", async () => {
+    await route("Laptop LT-4821 of E-10442 was stolen.", models, config);
+    const routeSpan = spanNamed("route");
+    const children = childrenOf(routeSpan);
+    expect(children.map((span) => span.attributes["openinference.span.kind"] ?? span.name).sort()).toEqual([
+      "LLM",
+      "POST",
+    ]);
+    const [llmSpan] = llmSpans();
+    expect(childrenOf(llmSpan as ReadableSpan)).toEqual([]);
+  });
+
+  it("gives overlapping requests each their own LLM span, parent and prompt variables", async () => {
+    const questions = ["Laptop LT-1001 of E-1001 was stolen.", "Phone PH-2002 of E-2002 was lost."];
+    const tracer = trace.getTracer("test");
+    await Promise.all(
+      questions.map((question) =>
+        tracer.startActiveSpan(`request ${question}`, async (request) => {
+          await route(question, models, config);
+          request.end();
+        }),
+      ),
+    );
+    for (const question of questions) {
+      const request = spanNamed(`request ${question}`);
+      const routeSpan = childrenOf(request).find((span) => span.name === "route") as ReadableSpan;
+      const llmSpan = childrenOf(routeSpan).find(
+        (span) => span.attributes["openinference.span.kind"] === "LLM",
+      );
+      expect(llmSpan?.spanContext().traceId).toBe(request.spanContext().traceId);
+      expect(JSON.parse(llmSpan?.attributes["llm.prompt_template.variables"] as string)).toEqual({
+        question,
+      });
+    }
   });
 });
 
@@ -180,6 +241,15 @@ describe("tool clients", () => {
   });
 });
 
+const EMPTY_CLASSIFICATION: Classification = {
+  category: "other",
+  severity: "low",
+  employee_ids: [],
+  asset_tags: [],
+  owner_name: null,
+  requested_actions: [],
+};
+
 describe("synthesizer", () => {
   const classification: Classification = {
     category: "lost_or_stolen_device",
@@ -189,6 +259,14 @@ describe("synthesizer", () => {
     owner_name: "Elena Ruiz",
     requested_actions: ["lookup_device", "revoke_sessions"],
   };
+  const input: SynthesisInput = {
+    question: "Revoke?",
+    classification,
+    documents: [],
+    toolResults: [],
+    model: "sim-large",
+    promptVersion: "v2",
+  };
   let failedRevocation: ToolResult;
   beforeEach(async () => {
     sessionsService.setWorld({ service_account_scopes: ["sessions:read"] });
@@ -196,15 +274,11 @@ describe("synthesizer", () => {
   });
 
   it("v2 on the strong model reports a failed revocation as not done, with a caveat", async () => {
-    const { answer } = await synthesize(
-      "Revoke?",
-      classification,
-      [],
-      [failedRevocation],
-      "sim-large",
-      "v2",
-      llm,
+    const { answer, structured } = await synthesize(
+      { ...input, toolResults: [failedRevocation], promptVersion: "v2" },
+      models,
     );
+    expect(structured).toBe(true);
     expect(answer.claims.map((claim) => claim.kind)).toEqual(["sessions_not_revoked"]);
     expect(answer.caveats).toContainEqual(
       expect.objectContaining({ kind: "tool_failed", evidence: [`tool:${failedRevocation.callId}`] }),
@@ -213,20 +287,87 @@ describe("synthesizer", () => {
     expect(JSON.parse(span.attributes["incident.answer.claims"] as string)).toEqual([
       { kind: "sessions_not_revoked", evidence: [`tool:${failedRevocation.callId}`] },
     ]);
-    expect(spanNamed("chat sim-large").attributes["llm.prompt_template.version"]).toBe("synthesizer-v2");
+    const [llmSpan] = llmSpans();
+    expect(llmSpan?.attributes).toMatchObject({
+      "llm.model_name": "sim-large",
+      "llm.prompt_template.version": "synthesizer-v2",
+      "gen_ai.output.type": "json",
+      "gen_ai.response.finish_reasons": ["stop"],
+    });
+    expect(llmSpan?.parentSpanContext?.spanId).toBe(span.spanContext().spanId);
   });
 
   it("v1 lets the same model claim the revocation succeeded", async () => {
     const { answer } = await synthesize(
-      "Revoke?",
-      classification,
-      [],
-      [failedRevocation],
-      "sim-large",
-      "v1",
-      llm,
+      { ...input, toolResults: [failedRevocation], promptVersion: "v1" },
+      models,
     );
     expect(answer.claims.map((claim) => claim.kind)).toEqual(["sessions_revoked"]);
     expect(answer.caveats).toEqual([]);
+  });
+});
+
+describe("a model that ignores the response format", () => {
+  it("fails its LLM span and yields an answer without claims for the diagnosis to flag", async () => {
+    const prose = express()
+      .use(express.json())
+      .post("/v1/chat/completions", (request, response) => {
+        const body = request.body as { model: string };
+        response.json({
+          id: "chatcmpl-prose",
+          object: "chat.completion",
+          created: 0,
+          model: body.model,
+          choices: [
+            { index: 0, finish_reason: "stop", message: { role: "assistant", content: "All is well." } },
+          ],
+          usage: { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14 },
+        });
+      });
+    const proseModels = new ChatModels(`${await serve(prose)}/v1`, config);
+    const synthesis = await synthesize(
+      {
+        question: "Revoke?",
+        classification: { ...EMPTY_CLASSIFICATION },
+        documents: [],
+        toolResults: [],
+        model: "sim-large",
+        promptVersion: "v2",
+      },
+      proseModels,
+    );
+    expect(synthesis).toMatchObject({ structured: false, answer: { claims: [], citations: [] } });
+    expect(synthesis.answer.summary).toContain("did not match the incident_answer schema");
+    const [llmSpan] = llmSpans();
+    expect(llmSpan?.status.code).toBe(2);
+    expect(spanNamed("synthesize").attributes["incident.answer.structured"]).toBe(false);
+  });
+});
+
+describe("tools as LangChain tools", () => {
+  it("bind to a model with the names, descriptions and schemas the TOOL spans record", async () => {
+    const bound = [mdmLookupDeviceTool(mdm), revokeSessionsTool(sessions)].map((tool) =>
+      convertToOpenAITool(tool),
+    );
+    expect(bound.map((tool) => tool.function.name)).toEqual(["mdm_lookup_device", "revoke_sessions"]);
+    expect(bound[0]?.function.parameters).toMatchObject({
+      properties: { asset_tag: { type: "string", pattern: "^[A-Z]{2,3}-\\d{3,6}$" } },
+      required: ["asset_tag"],
+    });
+    await lookupDevice("LT-4821", mdm);
+    const recorded = JSON.parse(
+      spanNamed("execute_tool mdm_lookup_device").attributes["tool.parameters"] as string,
+    ) as unknown;
+    expect(recorded).toMatchObject(bound[0]?.function.parameters as object);
+  });
+
+  it("run the same traced HTTP call when a model calls them", async () => {
+    const output = await revokeSessionsTool(sessions).invoke({ employee_id: "E-10442" });
+    expect(JSON.parse(output as string)).toMatchObject({ tool: "revoke_sessions", outcome: "success" });
+    expect(spanNamed("execute_tool revoke_sessions").attributes["tool.outcome"]).toBe("success");
+  });
+
+  it("refuse arguments their schema does not allow", async () => {
+    await expect(mdmLookupDeviceTool(mdm).invoke({ asset_tag: "not a tag" })).rejects.toThrow(/schema/);
   });
 });

@@ -6,7 +6,7 @@ import { loadConfig } from "../../src/config.ts";
 import { createAssistant } from "../../src/agent/pipeline.ts";
 import { createApi } from "../../src/api/server.ts";
 import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
-import { fromOtlpJson, toOtlpJson } from "../../src/store/otlp.ts";
+import { fromOtlpJson, toOtlpJson, type ExportTraceServiceRequestJson } from "../../src/store/otlp.ts";
 import { healthyTrace, REVOKE_EVIDENCE } from "../helpers/trace-builder.ts";
 import { runCli, tempStore } from "../helpers/processes.ts";
 
@@ -187,10 +187,30 @@ describe("OTLP in and out", () => {
     const run = await runCli(["trace", "export", traceIds.elena!, "--format", "otlp-json"], {
       TRACE_STORE: traceStore,
     });
-    const { spans, rejected } = fromOtlpJson(JSON.parse(run.stdout));
+    const exported = JSON.parse(run.stdout) as ExportTraceServiceRequestJson;
+    const { spans, rejected } = fromOtlpJson(exported);
     expect(rejected).toBe(0);
     const byId = (a: SpanRecord, b: SpanRecord) => a.spanId.localeCompare(b.spanId);
     expect(spans.sort(byId)).toEqual(store.spansOf(traceIds.elena!).sort(byId));
+
+    const langchain = exported.resourceSpans
+      .flatMap((resource) => resource.scopeSpans)
+      .filter((scope) => scope.scope?.name === "@arizeai/openinference-instrumentation-langchain");
+    const llmSpans = langchain.flatMap((scope) => scope.spans);
+    expect(llmSpans).toHaveLength(2);
+    for (const span of llmSpans) {
+      const keys = span.attributes.map((attribute) => attribute.key);
+      expect(keys).toEqual(
+        expect.arrayContaining([
+          "llm.model_name",
+          "llm.token_count.prompt",
+          "llm.token_count.completion",
+          "llm.cost.total",
+          "llm.prompt_template.version",
+          "gen_ai.usage.input_tokens",
+        ]),
+      );
+    }
   });
 
   it("diagnoses a trace that another process sent over OTLP", async () => {

@@ -1,3 +1,7 @@
+import { ChatPromptTemplate } from "@langchain/core/prompts";
+import type { SYNTHESIZER_PROMPTS } from "../../config.ts";
+import type { VersionedPrompt } from "../chat-model.ts";
+
 /**
  * Versioned synthesizer prompt templates. v1 is the template in use during the stolen-laptop
  * incident; v2 adds the rules whose absence let the answer claim success anyway.
@@ -23,3 +27,14 @@ Evidence (JSON):
 \`\`\`json
 {evidence}
 \`\`\``;
+
+const versioned = (version: (typeof SYNTHESIZER_PROMPTS)[number]): VersionedPrompt => ({
+  version: `synthesizer-${version}`,
+  template: ChatPromptTemplate.fromMessages([
+    ["system", SYNTHESIZER_SYSTEM_PROMPTS[version]],
+    ["human", SYNTHESIZER_USER_TEMPLATE],
+  ]),
+  text: `${SYNTHESIZER_SYSTEM_PROMPTS[version]}\n\n${SYNTHESIZER_USER_TEMPLATE}`,
+});
+
+export const SYNTHESIZER_PROMPT = { v1: versioned("v1"), v2: versioned("v2") } as const;

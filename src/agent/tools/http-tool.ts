@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
 import { SpanKind, type Attributes, type Span } from "@opentelemetry/api";
 import { getToolAttributes } from "@arizeai/openinference-core";
 import {
@@ -33,8 +34,8 @@ export interface ToolResult {
 export interface ToolDefinition {
   name: string;
   description: string;
-  /** JSON schema of the arguments, recorded as `tool.parameters`. */
-  parameters: Record<string, unknown>;
+  /** The arguments' schema: LangChain binds it to a model, and its JSON schema is `tool.parameters`. */
+  schema: z.ZodObject;
   /** Fields a successful answer must hold; a 200 without them is `partial`. */
   requiredFields: readonly string[];
   /** How old the result's `as_of` may be before the data counts as stale, when it has one. */
@@ -100,6 +101,17 @@ async function attempt(request: HttpRequest, timeoutMs: number): Promise<Attempt
 const isRetryable = (result: Attempt) =>
   result.kind === "timeout" || result.kind === "connection_error" || result.status >= 500;
 
+const jsonSchemas = new WeakMap<ToolDefinition, Record<string, unknown>>();
+/** The arguments' JSON schema, converted once per tool. */
+function parametersOf(tool: ToolDefinition): Record<string, unknown> {
+  let parameters = jsonSchemas.get(tool);
+  if (!parameters) {
+    parameters = z.toJSONSchema(tool.schema) as Record<string, unknown>;
+    jsonSchemas.set(tool, parameters);
+  }
+  return parameters;
+}
+
 const newCallId = () => `call_${randomBytes(6).toString("hex")}`;
 
 /**
@@ -122,7 +134,11 @@ export function callHttpTool(
       stage: "tool",
       spanKind: SpanKind.INTERNAL,
       attributes: {
-        ...getToolAttributes({ name: tool.name, description: tool.description, parameters: tool.parameters }),
+        ...getToolAttributes({
+          name: tool.name,
+          description: tool.description,
+          parameters: parametersOf(tool),
+        }),
         [SC.INPUT_VALUE]: argumentsJson,
         [SC.INPUT_MIME_TYPE]: MimeType.JSON,
         [ATTR.toolCallId]: callId,

@@ -1,9 +1,13 @@
 import type { Attributes } from "@opentelemetry/api";
+import { tool } from "@langchain/core/tools";
+import { z } from "zod";
 import { ATTR } from "../../semconv.ts";
 import { callHttpTool, type ServiceEndpoint, type ToolDefinition, type ToolResult } from "./http-tool.ts";
 
 /** Device posture older than an hour does not verify anything (device policy v2). */
 const DEVICE_POSTURE_BUDGET_S = 3_600;
+
+const lookupArguments = z.object({ asset_tag: z.string().regex(/^[A-Z]{2,3}-\d{3,6}$/) });
 
 const fact = (name: string) => `${ATTR.toolResultFact}device.${name}`;
 
@@ -11,11 +15,7 @@ export const MDM_LOOKUP_DEVICE: ToolDefinition = {
   name: "mdm_lookup_device",
   description:
     "Look up a device in the MDM inventory snapshot: owner, encryption, lock and wipe state, and as-of time.",
-  parameters: {
-    type: "object",
-    properties: { asset_tag: { type: "string", pattern: "^[A-Z]{2,3}-\\d{3,6}$" } },
-    required: ["asset_tag"],
-  },
+  schema: lookupArguments,
   requiredFields: ["asset", "owner", "encrypted", "locked", "as_of"],
   freshnessBudgetS: DEVICE_POSTURE_BUDGET_S,
   facts(data): Attributes {
@@ -38,3 +38,11 @@ export function lookupDevice(assetTag: string, client: ServiceEndpoint): Promise
     client.retry,
   );
 }
+
+/** `mdm_lookup_device` as a LangChain tool, for a model to call: same name, description and schema. */
+export const mdmLookupDeviceTool = (client: ServiceEndpoint) =>
+  tool(async ({ asset_tag }) => JSON.stringify(await lookupDevice(asset_tag, client)), {
+    name: MDM_LOOKUP_DEVICE.name,
+    description: MDM_LOOKUP_DEVICE.description,
+    schema: lookupArguments,
+  });

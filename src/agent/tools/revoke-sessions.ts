@@ -1,15 +1,18 @@
 import type { Attributes } from "@opentelemetry/api";
+import { tool } from "@langchain/core/tools";
+import { z } from "zod";
 import { ATTR } from "../../semconv.ts";
 import { callHttpTool, type ServiceEndpoint, type ToolDefinition, type ToolResult } from "./http-tool.ts";
+
+const revokeArguments = z.object({
+  employee_id: z.string().regex(/^E-\d{4,6}$/),
+  reason: z.string().optional(),
+});
 
 export const REVOKE_SESSIONS: ToolDefinition = {
   name: "revoke_sessions",
   description: "Revoke every active session of an employee (needs the sessions:revoke scope).",
-  parameters: {
-    type: "object",
-    properties: { employee_id: { type: "string", pattern: "^E-\\d{4,6}$" }, reason: { type: "string" } },
-    required: ["employee_id"],
-  },
+  schema: revokeArguments,
   requiredFields: ["employee_id", "revoked_count"],
   facts(data): Attributes {
     return typeof data.revoked_count === "number"
@@ -37,3 +40,11 @@ export function revokeSessions(
     client.retry,
   );
 }
+
+/** `revoke_sessions` as a LangChain tool, for a model to call: same name, description and schema. */
+export const revokeSessionsTool = (client: ServiceEndpoint) =>
+  tool(
+    async ({ employee_id, reason }) =>
+      JSON.stringify(await revokeSessions(employee_id, reason ?? "requested by the model", client)),
+    { name: REVOKE_SESSIONS.name, description: REVOKE_SESSIONS.description, schema: revokeArguments },
+  );
