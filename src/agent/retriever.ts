@@ -129,7 +129,11 @@ export class IndexSnapshot {
   }
 }
 
-/** Stage 2: retrieve runbooks and policy for the question and its category. */
+/**
+ * Stage 2: retrieve runbooks and policy for the question and its category. A RETRIEVER span from
+ * openinference-core, not a LangChain retriever: the instrumentation's RETRIEVER spans carry no
+ * document id, score or version, which the diagnosis reads.
+ */
 export function retrieve(
   question: string,
   category: string,

@@ -37,11 +37,17 @@ export class ModelOutputError extends Error {
   override name = "ModelOutputError";
 }
 
-/** The router's structured output: LangChain binds the schema as a tool the model must call. */
+/**
+ * The router's structured output: LangChain binds the schema as a tool the model must call. Converted
+ * to JSON schema once, not at every call.
+ */
 const CLASSIFY_TOOL = {
-  name: "classify_incident",
-  description: "Record the incident's category, severity, entities and the actions it calls for.",
-  schema: classificationSchema,
+  type: "function" as const,
+  function: {
+    name: "classify_incident",
+    description: "Record the incident's category, severity, entities and the actions it calls for.",
+    parameters: z.toJSONSchema(classificationSchema, { io: "input" }),
+  },
 };
 
 /** The routing policy, in code: which route a severity gets under each policy, and why. */
@@ -73,7 +79,7 @@ export function route(question: string, models: ChatModels, config: Config): Pro
     async (span) => {
       const classifier = models
         .model(config.routerModel)
-        .bindTools([CLASSIFY_TOOL], { tool_choice: CLASSIFY_TOOL.name });
+        .bindTools([CLASSIFY_TOOL], { tool_choice: CLASSIFY_TOOL.function.name });
       const { message, costUsd } = await models.invoke(
         ROUTER_PROMPT,
         { question },
@@ -103,7 +109,7 @@ export function route(question: string, models: ChatModels, config: Config): Pro
 
 /** The classify_incident call's arguments, which LangChain has parsed from JSON, checked against the schema. */
 function classificationOf(message: AIMessageChunk): Classification {
-  const call = message.tool_calls?.find((candidate) => candidate.name === CLASSIFY_TOOL.name);
+  const call = message.tool_calls?.find((candidate) => candidate.name === CLASSIFY_TOOL.function.name);
   if (!call) {
     const invalid = message.invalid_tool_calls?.[0];
     throw new ModelOutputError(

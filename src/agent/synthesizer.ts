@@ -37,12 +37,12 @@ export const answerSchema = z.object({
 export type Answer = z.infer<typeof answerSchema>;
 
 /**
- * Structured output through LangChain: the zod schema becomes a strict `json_schema` response
- * format, and the `openai` client underneath parses and validates the reply against it.
+ * Structured output through LangChain: the zod schema, as a strict `json_schema` response format
+ * (converted once, not at every call), and LangChain's parser, which checks the reply against it.
  */
 const RESPONSE_FORMAT = {
   type: "json_schema" as const,
-  json_schema: { name: "incident_answer", strict: true, schema: answerSchema },
+  json_schema: { name: "incident_answer", strict: true, schema: z.toJSONSchema(answerSchema) },
 };
 const answerParser = StructuredOutputParser.fromZodSchema(answerSchema);
 

@@ -17,6 +17,9 @@ import { withData, type SpanTransform } from "./governed-span-processor.ts";
  * (`setPromptTemplate`) and the instrumentation's OITracer copies them onto the span it starts.
  */
 export function enrichLlmSpans(prices: ModelPrices): SpanTransform {
+  const parsedJson = new BoundedCache<string, Record<string, unknown> | undefined>(64);
+  const jsonRecord = (value: AttributeValue | undefined) =>
+    typeof value === "string" ? parsedJson.getOrCreate(value, parseRecord) : undefined;
   return (span) => {
     const attributes = span.attributes;
     if (attributes[SC.OPENINFERENCE_SPAN_KIND] !== OpenInferenceSpanKind.LLM) return span;
@@ -85,8 +88,24 @@ const stringOf = (value: unknown) => (typeof value === "string" && value !== "" 
 const countOf = (value: AttributeValue | undefined) =>
   typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined;
 
-function jsonRecord(value: AttributeValue | undefined): Record<string, unknown> | undefined {
-  if (typeof value !== "string") return undefined;
+/**
+ * A small map that forgets everything when full. Invocation parameters and run metadata repeat from
+ * call to call (the same model, tools and response schema), and parsing them is most of this module's cost.
+ */
+class BoundedCache<K, V> {
+  private readonly entries = new Map<K, V>();
+  constructor(private readonly maxEntries: number) {}
+
+  getOrCreate(key: K, create: (key: K) => V): V {
+    if (this.entries.has(key)) return this.entries.get(key) as V;
+    const value = create(key);
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(key, value);
+    return value;
+  }
+}
+
+function parseRecord(value: string): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(value);
     return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : undefined;

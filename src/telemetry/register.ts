@@ -50,6 +50,7 @@ const sdk = new NodeSDK({
   spanProcessors,
   // Not the process detector: its command-line arguments may hold a question, or a secret.
   resourceDetectors: [envDetector, hostDetector, osDetector],
+  // Our own reader: without one, NodeSDK would push OTLP metrics to localhost:4318.
   metricReaders: [prometheus],
   logRecordProcessors: [],
   instrumentations: [

@@ -78,6 +78,7 @@ type Attempt =
 
 async function attempt(request: HttpRequest, timeoutMs: number): Promise<Attempt> {
   try {
+    // No propagation.inject here: the undici instrumentation adds traceparent, and two would start a new trace.
     const response = await fetch(request.url, {
       method: request.method,
       headers: {
