@@ -16,7 +16,14 @@ import { governanceFor } from "./governance/runtime.ts";
 import { enforceRetentionPolicy } from "./retention.ts";
 import { isNamedQuery, NAMED_QUERIES, namedQueryOptionsSchema } from "./store/queries.ts";
 import { toOtlpJson } from "./store/otlp.ts";
-import { pushTraces } from "./store/otlp-push.ts";
+import {
+  OTLP_PROTOCOLS,
+  OtlpPusher,
+  parseHeaders,
+  PushError,
+  tracesUrlOf,
+  type OtlpProtocol,
+} from "./telemetry/otlp-push.ts";
 import { context } from "@opentelemetry/api";
 import { suppressTracing } from "@opentelemetry/core";
 
@@ -255,24 +262,99 @@ traceCommand
 
 traceCommand
   .command("push")
-  .description("forward stored traces to an OTLP/HTTP endpoint (Phoenix, Jaeger, Langfuse, a Collector)")
+  .description("send stored traces to an OTLP/HTTP backend (Phoenix, Langfuse, Jaeger, a Collector)")
   .argument("[traceId]", "32 hex characters", traceIdArgument)
   .option("--all", "every stored trace")
-  .requiredOption("--endpoint <url>", "OTLP/HTTP endpoint, e.g. http://127.0.0.1:6006")
-  .action(async (traceId: string | undefined, options: { all?: boolean; endpoint: string }) => {
+  .option("--endpoint <url>", "OTLP/HTTP endpoint; default OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT")
+  .option(
+    "--protocol <protocol>",
+    `${OTLP_PROTOCOLS.join(" | ")}; default OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL, else http/protobuf`,
+    protocolArgument,
+  )
+  .option("--header <name=value>", "a header for every request, repeatable", collect, [] as string[])
+  .option(
+    "--annotations <backend>",
+    "also send findings and feedback as annotations: phoenix",
+    annotationsArgument,
+  )
+  .action(async (traceId: string | undefined, options: PushOptions) => {
     if (!traceId && !options.all) throw new UsageError("name a trace, or pass --all");
+    const target = {
+      tracesUrl: usage(() => tracesUrlOf(options.endpoint)),
+      protocol: options.protocol ?? defaultProtocol(),
+      headers: usage(() => parseHeaders(options.header)),
+    };
     const store = new TraceStore(loadConfig().traceStore);
     const traceIds = options.all ? store.traceIds() : [traceId as string];
-    let sent = 0;
-    for (const id of traceIds) {
-      // Pushing is not part of any trace: keep its own HTTP calls out of the store.
-      const result = await context.with(suppressTracing(context.active()), () =>
-        pushTraces(store.spansOf(id), options.endpoint),
-      );
-      sent += result.sent;
+    if (traceId && store.spansOf(traceId).length === 0)
+      throw new UsageError(`no trace ${traceId} in ${store.path}`);
+    const pusher = new OtlpPusher(target);
+    let spans = 0;
+    let annotations = 0;
+    try {
+      for (const [index, id] of traceIds.entries()) {
+        const traceSpans = store.spansOf(id);
+        // Pushing is not part of any trace: keep its own HTTP calls out of the store.
+        await context.with(suppressTracing(context.active()), async () => {
+          await pusher.pushSpans(traceSpans);
+          if (options.annotations)
+            annotations += await pusher.pushPhoenixAnnotations(store.annotationsOf(id));
+        });
+        spans += traceSpans.length;
+        if (options.all) process.stderr.write(`\rpushed ${index + 1}/${traceIds.length} traces`);
+      }
+    } catch (error) {
+      if (!(error instanceof PushError)) throw error;
+      console.error(pc.red(`\n${error.message}`));
+      process.exitCode = 1;
+      return;
+    } finally {
+      if (options.all) process.stderr.write("\n");
+      await pusher.shutdown();
+      store.close();
     }
-    console.log(`sent ${sent} spans of ${traceIds.length} traces to ${options.endpoint}`);
+    const annotated = options.annotations ? ` and ${annotations} annotations` : "";
+    console.log(`sent ${spans} spans${annotated} of ${traceIds.length} traces to ${target.tracesUrl}`);
   });
+
+interface PushOptions {
+  all?: boolean;
+  endpoint?: string;
+  protocol?: OtlpProtocol;
+  header: string[];
+  annotations?: "phoenix";
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function protocolArgument(value: string): OtlpProtocol {
+  if (!(OTLP_PROTOCOLS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`expected ${OTLP_PROTOCOLS.join(" or ")}`);
+  return value as OtlpProtocol;
+}
+
+function annotationsArgument(value: string): "phoenix" {
+  if (value !== "phoenix") throw new InvalidArgumentError("expected phoenix (its span-annotation API)");
+  return value;
+}
+
+/** The protocol the OTLP variables name, as the SDK reads them; protobuf when they name none. */
+function defaultProtocol(): OtlpProtocol {
+  const named = process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? process.env.OTEL_EXPORTER_OTLP_PROTOCOL;
+  return named === "http/json" ? "http/json" : "http/protobuf";
+}
+
+/** A PushError from reading the options is bad input: exit code 2. */
+function usage<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof PushError) throw new UsageError(error.message);
+    throw error;
+  }
+}
 
 program.exitOverride((error) => {
   process.exit(error.exitCode === 0 ? 0 : 2);

@@ -231,6 +231,12 @@ export const SETTINGS = {
     schema: apiTokens,
     doc: "role:token pairs (analyst, reviewer, admin). When set, every /v1 route needs a bearer token.",
   },
+  projectName: {
+    env: "PHOENIX_PROJECT_NAME",
+    default: "incident-assistant",
+    schema: z.string().min(1),
+    doc: "Project the traces land in, in Phoenix (resource attribute `openinference.project.name`).",
+  },
   logLevel: {
     env: "LOG_LEVEL",
     default: "info",

@@ -26,7 +26,6 @@ export const ATTR = {
   indexSnapshotId: "retrieval.index.snapshot_id",
   indexAsOf: "retrieval.index.as_of",
 
-  toolCallId: "tool.call_id",
   toolArguments: "tool.arguments",
   toolHttpStatus: "tool.http_status",
   toolOutcome: "tool.outcome",

@@ -1,18 +1,22 @@
-import { diagnose, findingsToAnnotations, type Diagnosis } from "./diagnosis/index.ts";
+import { diagnose, findingsToAnnotations, verdictAnnotation, type Diagnosis } from "./diagnosis/index.ts";
 import type { Governance } from "./governance/runtime.ts";
 import type { SpanRecord, TraceStore } from "./store/trace-store.ts";
-import { summarize } from "./store/trace-summary.ts";
+import { rootOf, summarize } from "./store/trace-summary.ts";
 import { waitForTrace } from "./store/wait-for-trace.ts";
 
 /**
  * Diagnoses a stored trace and records what it found: findings as CODE annotations on the spans
- * they point at, and the trace's summary row (route, cost, verdict, findings, feedback).
+ * they point at, the verdict as one on the root span, and the trace's summary row (route, cost,
+ * verdict, findings, feedback).
  */
 export function recordDiagnosis(store: TraceStore, traceId: string, spans: readonly SpanRecord[]): Diagnosis {
   const diagnosis = diagnose(spans);
-  for (const annotation of findingsToAnnotations(traceId, diagnosis.findings, new Date().toISOString())) {
+  const createdAt = new Date().toISOString();
+  for (const annotation of findingsToAnnotations(traceId, diagnosis.findings, createdAt)) {
     store.upsertAnnotation(annotation);
   }
+  const root = rootOf(spans);
+  if (root) store.upsertAnnotation(verdictAnnotation(traceId, root.spanId, diagnosis, createdAt));
   const feedback = store.feedbackOf(traceId).at(-1)?.outcome ?? null;
   const summary = summarize(traceId, spans, diagnosis, feedback);
   if (summary) store.upsertSummary(summary);

@@ -205,7 +205,7 @@ class TraceGenerator {
       "tool.parameters": run.parameters,
       "input.value": JSON.stringify(run.args),
       "input.mime_type": "application/json",
-      "tool.call_id": callId,
+      "tool.id": callId,
       "tool.arguments": JSON.stringify(run.args),
       "gen_ai.operation.name": "execute_tool",
       "gen_ai.tool.name": run.name,

@@ -12,7 +12,7 @@ import { SqliteSpanExporter } from "../../src/telemetry/sqlite-span-exporter.ts"
 import { startTypeScriptWorker } from "../../src/worker-thread.ts";
 import { generateSpans } from "./generate.ts";
 import type { SenderSettings } from "./otlp-senders.ts";
-import { toReadableSpan } from "./readable-spans.ts";
+import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
 import { batchesOf, progress, significant } from "./stats.ts";
 
 export interface IngestResult {

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parentPort, workerData } from "node:worker_threads";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { generateSpans } from "./generate.ts";
-import { toReadableSpan } from "./readable-spans.ts";
+import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
 import { batchesOf } from "./stats.ts";
 
 export interface SenderSettings {

@@ -1,10 +1,11 @@
 import type { AnnotationRecord, SpanRecord } from "../store/trace-store.ts";
 import { text } from "./attribute-values.ts";
-import { finding, isFindingKind, STAGES, type Finding } from "./finding.ts";
+import { finding, isFindingKind, STAGES, type Diagnosis, type Finding } from "./finding.ts";
 
 /**
- * Findings as Phoenix span annotations by CODE: name = kind, label = stage, score = 1. The
- * identifier (the upsert key beside span and name) is what the finding is about, the claim kind
+ * Findings as Phoenix span annotations by CODE: name = kind; label = what the finding is about (the
+ * claim kind or the tool), or its stage when it is about neither, so a reader can filter on it;
+ * score = 0, a check that failed. The identifier (the upsert key beside span and name) is what the finding is about, the claim kind
  * or the tool, numbered from its second occurrence on a span ("#2"): diagnosing the same trace
  * again replaces the same annotations instead of adding copies.
  */
@@ -24,8 +25,8 @@ export function findingsToAnnotations(
       spanId: finding.spanId,
       name: finding.kind,
       annotatorKind: "CODE",
-      label: finding.stage,
-      score: 1,
+      label: finding.claim ?? finding.tool ?? finding.stage,
+      score: 0,
       explanation: finding.explanation,
       identifier: occurrence === 1 ? subject : `${subject}#${occurrence}`,
       metadata: {
@@ -36,6 +37,31 @@ export function findingsToAnnotations(
       createdAt,
     };
   });
+}
+
+/**
+ * The trace's verdict as a CODE annotation on its root span: label `supported` or `unsupported`
+ * (score 1 or 0), the first bad stage in the explanation, so Phoenix can filter traces by it.
+ */
+export function verdictAnnotation(
+  traceId: string,
+  rootSpanId: string,
+  diagnosis: Diagnosis,
+  createdAt: string,
+): AnnotationRecord {
+  const supported = diagnosis.verdict === "supported";
+  return {
+    traceId,
+    spanId: rootSpanId,
+    name: "verdict",
+    annotatorKind: "CODE",
+    label: diagnosis.verdict,
+    score: supported ? 1 : 0,
+    explanation: `${diagnosis.findings.length} finding(s); first bad stage: ${diagnosis.firstBadStage}.`,
+    identifier: "",
+    metadata: { first_bad_stage: diagnosis.firstBadStage, findings: diagnosis.findings.length },
+    createdAt,
+  };
 }
 
 /** The findings stored as CODE annotations, back in pipeline order; other annotations are ignored. */

@@ -13,7 +13,7 @@ import { readTrace } from "./trace-facts.ts";
 
 export type { Stage } from "../semconv.ts";
 export { diagnosisOf, type Diagnosis, type Finding, type FindingKind } from "./finding.ts";
-export { annotationsToFindings, findingsToAnnotations } from "./annotations.ts";
+export { annotationsToFindings, findingsToAnnotations, verdictAnnotation } from "./annotations.ts";
 export { storyOf } from "./story.ts";
 
 /**

@@ -173,7 +173,7 @@ const OUTCOMES: readonly string[] = ["success", "partial", "error"] satisfies To
 
 function readToolCall(span: SpanRecord): ToolCall {
   const { attributes } = span;
-  const callId = text(attributes[ATTR.toolCallId]);
+  const callId = text(attributes[SC.TOOL_ID]);
   const outcome = text(attributes[ATTR.toolOutcome]);
   return {
     span,

@@ -21,6 +21,7 @@ const SAFE_KEYS = new Set<string>([
   SC.TOOL_NAME,
   SC.TOOL_DESCRIPTION,
   SC.TOOL_PARAMETERS,
+  SC.TOOL_ID,
   ...Object.values(ATTR),
   ...Object.values(GEN_AI),
   // OTel HTTP, URL and network conventions, as the instrumentations and mock services write them.

@@ -14,7 +14,8 @@ import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
-import { envDetector, hostDetector, osDetector } from "@opentelemetry/resources";
+import { envDetector, hostDetector, osDetector, resourceFromAttributes } from "@opentelemetry/resources";
+import { SEMRESATTRS_PROJECT_NAME } from "@arizeai/openinference-semantic-conventions";
 import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
 import { ConfigError, loadConfig, type Config } from "../config.ts";
 import { governanceFor } from "../governance/runtime.ts";
@@ -48,6 +49,8 @@ const prometheus = new PrometheusExporter({ preventServerStart: true });
 
 const sdk = new NodeSDK({
   spanProcessors,
+  // Phoenix files traces by project; without one they land in its `default` project.
+  resource: resourceFromAttributes({ [SEMRESATTRS_PROJECT_NAME]: config.projectName }),
   // Not the process detector: its command-line arguments may hold a question, or a secret.
   resourceDetectors: [envDetector, hostDetector, osDetector],
   // Our own reader: without one, NodeSDK would push OTLP metrics to localhost:4318.

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,7 +24,6 @@ import {
   type OtlpReceiverOptions,
 } from "../../src/api/otlp-receiver.ts";
 import { toOtlpJson } from "../../src/store/otlp.ts";
-import { pushTraces } from "../../src/store/otlp-push.ts";
 import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { field } from "../helpers/protobuf.ts";
 
@@ -385,56 +384,6 @@ describe("OTLP/HTTP receiver failures", () => {
     await running.close();
   });
 });
-
-describe("pushTraces", () => {
-  let running: RunningReceiver;
-  beforeAll(async () => {
-    running = await startReceiver();
-  });
-  afterAll(() => running.close());
-
-  it("sends spans as OTLP/JSON to <endpoint>/v1/traces in requests of at most 1000 spans", async () => {
-    const traceId = "55555555555555555555555555555555";
-    const spans = Array.from({ length: 1500 }, (_, index) => spanRecord(index, { traceId }));
-
-    expect(await pushTraces(spans, running.url, { authorization: "Bearer token" })).toEqual({ sent: 1500 });
-
-    const request = { path: "/v1/traces", authorization: "Bearer token" };
-    expect(running.requests).toEqual([request, request]);
-    await running.receiver.flush();
-    expect(running.store.spansOf(traceId)).toEqual(spans);
-  });
-
-  it("counts spans the backend rejected as not sent", async () => {
-    const spans = [
-      spanRecord(0, { traceId: "66666666666666666666666666666666" }),
-      spanRecord(1, { traceId: "bad" }),
-    ];
-    expect(await pushTraces(spans, `${running.url}/v1/traces`)).toEqual({ sent: 1 });
-  });
-
-  it("throws on a non-2xx answer and on an unreachable endpoint", async () => {
-    await expect(pushTraces([spanRecord(0)], `${running.url}/elsewhere`)).rejects.toThrow(
-      `OTLP endpoint ${running.url}/elsewhere answered 404 Not Found`,
-    );
-    const closedPort = await unusedPort();
-    await expect(pushTraces([spanRecord(0)], `http://127.0.0.1:${closedPort}`)).rejects.toThrow(
-      `could not reach OTLP endpoint http://127.0.0.1:${closedPort}/v1/traces: connect ECONNREFUSED`,
-    );
-    await expect(pushTraces([spanRecord(0)], "localhost:4318")).rejects.toThrow(
-      'OTLP endpoint "localhost:4318" is not an http(s) URL',
-    );
-  });
-});
-
-async function unusedPort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
-}
 
 /** Finished SDK spans of one trace, as an instrumented service in this process would export them. */
 async function recordSdkSpans(count: number) {

@@ -138,7 +138,7 @@ describe("every stored span of a scenario run", () => {
     for (const span of spans.filter((candidate) => candidate.oiKind === "TOOL")) {
       expect(GEN_AI_OPERATIONS).toContain(span.attributes["gen_ai.operation.name"]);
       expect(span.attributes["gen_ai.tool.name"]).toBe(span.attributes[SemanticConventions.TOOL_NAME]);
-      expect(span.attributes["gen_ai.tool.call.id"]).toBe(span.attributes[ATTR.toolCallId]);
+      expect(span.attributes["gen_ai.tool.call.id"]).toBe(span.attributes[SemanticConventions.TOOL_ID]);
     }
   });
 

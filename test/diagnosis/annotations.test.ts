@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { annotationsToFindings, diagnose, findingsToAnnotations } from "../../src/diagnosis/index.ts";
+import {
+  annotationsToFindings,
+  diagnose,
+  findingsToAnnotations,
+  verdictAnnotation,
+} from "../../src/diagnosis/index.ts";
 import type { AnnotationRecord } from "../../src/store/trace-store.ts";
 import { healthyTrace, MDM_EVIDENCE, REVOKE_EVIDENCE } from "../helpers/trace-builder.ts";
 
@@ -29,8 +34,8 @@ describe("findingsToAnnotations", () => {
       spanId: spans.find((each) => each.name === "execute_tool revoke_sessions")?.spanId,
       name: "tool_error",
       annotatorKind: "CODE",
-      label: "tool",
-      score: 1,
+      label: "revoke_sessions",
+      score: 0,
       explanation: "revoke_sessions failed with HTTP 403 insufficient_scope after 0 retries.",
       identifier: "revoke_sessions",
       metadata: { stage: "tool", tool: "revoke_sessions" },
@@ -47,6 +52,27 @@ describe("findingsToAnnotations", () => {
       "#2",
     ]);
     expect(annotations.find((a) => a.name === "claim_contradicts_tool")?.identifier).toBe("sessions_revoked");
+  });
+});
+
+describe("verdictAnnotation", () => {
+  it("labels the root span with the verdict Phoenix can filter on", () => {
+    const spans = troubledTrace();
+    const annotation = verdictAnnotation("trace-1", "root-span", diagnose(spans), CREATED_AT);
+    expect(annotation).toMatchObject({
+      spanId: "root-span",
+      name: "verdict",
+      annotatorKind: "CODE",
+      label: "unsupported",
+      score: 0,
+      metadata: { first_bad_stage: "route" },
+    });
+    expect(
+      verdictAnnotation("trace-1", "root-span", diagnose(healthyTrace().build()), CREATED_AT),
+    ).toMatchObject({
+      label: "supported",
+      score: 1,
+    });
   });
 });
 

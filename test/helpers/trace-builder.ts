@@ -273,7 +273,7 @@ function toolAttributes(tool: ToolParts) {
   };
   return {
     [SC.TOOL_NAME]: tool.name,
-    [ATTR.toolCallId]: tool.callId,
+    [SC.TOOL_ID]: tool.callId,
     [ATTR.toolOutcome]: tool.outcome,
     [ATTR.toolRetries]: tool.retries,
     [ATTR.toolMissingFields]: tool.missingFields,

@@ -103,7 +103,8 @@ describe("one question, one trace", () => {
     );
 
     const root = only(spans, (span) => span.parentSpanId === null);
-    expect(root).toMatchObject({ name: "answer_incident", oiKind: "AGENT" });
+    expect(root).toMatchObject({ name: "answer_incident", oiKind: "AGENT", statusCode: "OK" });
+    expect(root.resource["openinference.project.name"]).toBe("incident-assistant");
     expect(root.attributes).toMatchObject({
       "session.id": "session-1",
       "user.id": expect.stringMatching(/^name_[0-9a-f]{10}$/),
@@ -196,8 +197,8 @@ describe("one question, one trace", () => {
       expect(answer.attributes[key]).toBeGreaterThan(0);
     }
     expect(JSON.parse(synthesize.attributes["incident.answer.claims"] as string)).toEqual([
-      { kind: "device_encrypted", evidence: [`tool:${mdm.attributes["tool.call_id"]}`] },
-      { kind: "sessions_revoked", evidence: [`tool:${revoke.attributes["tool.call_id"]}`] },
+      { kind: "device_encrypted", evidence: [`tool:${mdm.attributes["tool.id"]}`] },
+      { kind: "sessions_revoked", evidence: [`tool:${revoke.attributes["tool.id"]}`] },
     ]);
   });
 

@@ -9,6 +9,7 @@ import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { fromOtlpJson, toOtlpJson, type ExportTraceServiceRequestJson } from "../../src/store/otlp.ts";
 import { healthyTrace, REVOKE_EVIDENCE } from "../helpers/trace-builder.ts";
 import { runCli, tempStore } from "../helpers/processes.ts";
+import { startFakePhoenix } from "../helpers/fake-phoenix.ts";
 
 const TOKENS = "analyst:analyst-token-1,admin:admin-token-1";
 let traceStore: string;
@@ -213,6 +214,48 @@ describe("OTLP in and out", () => {
     }
   });
 
+  it("pushes a trace and its diagnosis to a Phoenix-like peer from the CLI", async () => {
+    const phoenix = await startFakePhoenix("phoenix-key-1");
+    try {
+      const elena = traceIds.elena!;
+      const args = ["trace", "push", elena, "--endpoint", phoenix.url, "--annotations", "phoenix"];
+      const env = { TRACE_STORE: traceStore, OTEL_EXPORTER_OTLP_HEADERS: "" };
+      const pushed = await runCli([...args, "--header", "authorization=Bearer phoenix-key-1"], env);
+      expect(pushed.code).toBe(0);
+      expect(phoenix.spans.map((span) => span.spanId).sort()).toEqual(
+        store
+          .spansOf(elena)
+          .map((span) => span.spanId)
+          .sort(),
+      );
+      const annotations = [...phoenix.annotations.values()];
+      expect(annotations).toContainEqual(
+        expect.objectContaining({
+          name: "tool_error",
+          annotator_kind: "CODE",
+          result: expect.objectContaining({ label: "revoke_sessions", score: 0 }),
+        }),
+      );
+      expect(annotations).toContainEqual(
+        expect.objectContaining({
+          name: "verdict",
+          result: expect.objectContaining({ label: "unsupported" }),
+        }),
+      );
+
+      const json = await runCli(
+        [...args, "--protocol", "http/json", "--header", "authorization=Bearer phoenix-key-1"],
+        env,
+      );
+      expect(json.code).toBe(1);
+      expect(json.stderr).toMatch(/415/);
+      const unauthorized = await runCli(args, env);
+      expect(unauthorized.code).toBe(1);
+    } finally {
+      await phoenix.close();
+    }
+  });
+
   it("diagnoses a trace that another process sent over OTLP", async () => {
     const traceId = "5d2a1c0e9b8f7a6d5c4b3a2918070605";
     const spans = healthyTrace()
@@ -248,6 +291,7 @@ describe("OTLP in and out", () => {
     ).toEqual([
       ["tool_error", "CODE"],
       ["claim_contradicts_tool", "CODE"],
+      ["verdict", "CODE"],
     ]);
   });
 });

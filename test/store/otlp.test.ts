@@ -15,7 +15,7 @@ import {
 } from "../../src/store/otlp-protobuf.ts";
 import type { SpanRecord } from "../../src/store/trace-store.ts";
 import { toSpanRecord } from "../../src/telemetry/span-record.ts";
-import { toReadableSpan } from "../../scripts/bench/readable-spans.ts";
+import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
 import { field } from "../helpers/protobuf.ts";
 
 const TRACE_A = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { SqliteSpanExporter } from "../../src/telemetry/sqlite-span-exporter.ts";
-import { toReadableSpan } from "../../scripts/bench/readable-spans.ts";
+import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
 import { tempStore } from "../helpers/processes.ts";
 import { healthyTrace } from "../helpers/trace-builder.ts";
 

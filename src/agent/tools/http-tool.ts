@@ -142,7 +142,7 @@ export function callHttpTool(
         }),
         [SC.INPUT_VALUE]: argumentsJson,
         [SC.INPUT_MIME_TYPE]: MimeType.JSON,
-        [ATTR.toolCallId]: callId,
+        [SC.TOOL_ID]: callId,
         [ATTR.toolArguments]: argumentsJson,
         [GEN_AI.operationName]: "execute_tool",
         [GEN_AI.toolName]: tool.name,

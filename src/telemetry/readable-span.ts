@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, type Attributes, type HrTime } from "@opentelemetry/api";
 import { resourceFromAttributes, type Resource } from "@opentelemetry/resources";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import type { SpanRecord } from "../../src/store/trace-store.ts";
+import type { SpanRecord } from "../store/trace-store.ts";
 
 /** SpanRecords as the finished SDK spans a BatchSpanProcessor hands its exporter. */
 
