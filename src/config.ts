@@ -1,3 +1,5 @@
+import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { z } from "zod";
 import { durationSchema } from "./shared/duration.ts";
 
@@ -30,15 +32,19 @@ const modelPrices = z
     ),
   );
 
-export const ROLES = ["analyst", "reviewer", "admin"] as const;
+/**
+ * Readers in increasing order (analyst < reviewer < admin), after `ingest`, which reads nothing: it
+ * may only send spans to the OTLP receiver.
+ */
+export const ROLES = ["ingest", "analyst", "reviewer", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
 /** `analyst:tok1,reviewer:tok2`: bearer tokens and their roles. Empty: the API is open (loopback only by default). */
 const apiTokens = z
   .string()
-  .regex(/^$|^(analyst|reviewer|admin):[^,:\s]{8,}(,(analyst|reviewer|admin):[^,:\s]{8,})*$/, {
+  .regex(/^$|^(ingest|analyst|reviewer|admin):[^,:\s]{8,}(,(ingest|analyst|reviewer|admin):[^,:\s]{8,})*$/, {
     error:
-      "expected role:token pairs (roles analyst, reviewer, admin; tokens of 8+ characters), comma-separated",
+      "expected role:token pairs (roles ingest, analyst, reviewer, admin; tokens of 8+ characters), comma-separated",
   })
   .transform((text) => {
     const tokens = new Map<string, Role>();
@@ -229,7 +235,7 @@ export const SETTINGS = {
     env: "API_TOKENS",
     default: "",
     schema: apiTokens,
-    doc: "role:token pairs (analyst, reviewer, admin). When set, every /v1 route needs a bearer token.",
+    doc: "role:token pairs (ingest, analyst, reviewer, admin). When set, every /v1 route needs a bearer token.",
   },
   projectName: {
     env: "PHOENIX_PROJECT_NAME",
@@ -250,6 +256,29 @@ export type Config = { [K in keyof Settings]: z.output<Settings[K]["schema"]> };
 
 export class ConfigError extends Error {
   override name = "ConfigError";
+}
+
+/**
+ * The stores must be files in directories this process can write: checked at start-up, so a bad
+ * path stops the program with its variable named instead of failing the first request.
+ */
+export function checkStorePaths(config: Pick<Config, "traceStore" | "restrictedStore">): void {
+  const problems: string[] = [];
+  for (const [variable, path] of [
+    [SETTINGS.traceStore.env, config.traceStore],
+    [SETTINGS.restrictedStore.env, config.restrictedStore],
+  ] as const) {
+    if (path === ":memory:") continue;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      accessSync(dirname(path), constants.W_OK);
+      if (existsSync(path) && statSync(path).isDirectory()) throw new Error("it is a directory");
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      problems.push(`${variable}=${JSON.stringify(path)}: cannot hold a store there (${reason})`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
 }
 
 /** Reads every setting from `env`, falling back to its default; throws one error naming every bad variable. */

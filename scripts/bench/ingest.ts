@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
@@ -14,6 +14,7 @@ import { generateSpans } from "./generate.ts";
 import type { SenderSettings } from "./otlp-senders.ts";
 import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
 import { batchesOf, progress, significant } from "./stats.ts";
+import { loadConfig } from "../../src/config.ts";
 
 export interface IngestResult {
   raw_rows_per_s: number;
@@ -129,7 +130,9 @@ async function exporterWrites(spans: readonly ReadableSpan[], path: string): Pro
  */
 async function otlpPosts(spanCount: number, path: string): Promise<IngestRun> {
   const store = new TraceStore(path);
-  const receiver = createOtlpReceiver(store);
+  // Governance on, as in production: the receiver governs what it stores.
+  const config = loadConfig({ TRACE_STORE: path, RESTRICTED_STORE: join(dirname(path), "restricted.db") });
+  const receiver = createOtlpReceiver(store, config);
   const server = express().use(receiver.router).listen(0, "127.0.0.1");
   await once(server, "listening");
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;

@@ -33,13 +33,23 @@ export const notFound: RequestHandler = (req, res) => {
   sendApiError(res, new ApiError(404, "not_found", `no route for ${req.method} ${req.path}`));
 };
 
-/** Known errors keep their status; body-parser errors become 400/413; anything else is logged and a 500. */
+/**
+ * Known errors keep their status; body-parser errors (bad JSON, too large, a body that does not
+ * decompress) and undecodable URLs are the client's: a 4xx. Anything else is logged and a 500.
+ */
 export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   if (err instanceof ApiError) return sendApiError(res, err);
   if (err?.type === "entity.parse.failed")
     return sendApiError(res, new ApiError(400, "invalid_json", "body is not valid JSON"));
   if (err?.type === "entity.too.large")
     return sendApiError(res, new ApiError(413, "payload_too_large", "body is too large"));
+  if (err?.type === "encoding.unsupported")
+    return sendApiError(res, new ApiError(415, "unsupported_encoding", "unsupported Content-Encoding"));
+  if (err instanceof URIError)
+    return sendApiError(res, new ApiError(400, "invalid_url", "the URL is not valid percent-encoding"));
+  const status = Number(err?.status ?? err?.statusCode);
+  if (status >= 400 && status < 500)
+    return sendApiError(res, new ApiError(status, "invalid_request", "the request body could not be read"));
   log.error({ err }, "unhandled API error");
   sendApiError(res, new ApiError(500, "internal_error", "unexpected error"));
 };

@@ -1,10 +1,13 @@
 /**
- * The OTLP receiver's ingest worker: decodes and validates export requests into rows, which its
- * writer thread stores with its own SQLite connection. Neither blocks the API's event loop, and
- * decoding one request runs beside writing the one before.
+ * The OTLP receiver's ingest worker: decodes, validates and governs export requests into rows,
+ * which its writer thread stores with its own SQLite connection. Neither blocks the API's event
+ * loop, and decoding one request runs beside writing the one before. A request is answered once
+ * its rows are committed: a 200 means the spans survive a crash of the server.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { toSpanRow } from "../store/trace-store.ts";
+import { governanceFor } from "../governance/runtime.ts";
+import { governSpanRecords } from "../governance/span-records.ts";
 import { startTypeScriptWorker } from "../worker-thread.ts";
 import {
   parseExportRequest,
@@ -12,30 +15,41 @@ import {
   type IngestRequest,
   type WorkerSettings,
   type WriterReply,
+  type WriterRequest,
   type WriterSettings,
 } from "./otlp-ingest.ts";
 
-/**
- * Rows per transaction. SQLite has one writer at a time: a small transaction (about 2 ms of heavy
- * spans) keeps the in-process exporter, which commits on the event loop, from waiting long for the lock.
- */
-const WRITE_BATCH_SPANS = 64;
-
-const { storePath, capacity } = workerData as WorkerSettings;
+const { storePath, capacity, config } = workerData as WorkerSettings;
+const governance = governanceFor(config);
 const writer = startTypeScriptWorker(new URL("./otlp-store-writer.ts", import.meta.url), {
   workerData: { storePath } satisfies WriterSettings,
 });
 /** Spans accepted and not yet written. */
 let queued = 0;
+/** What the decoder refused of each request being written, for its answer. */
+const writing = new Map<number, { rejected: number; errorMessage: string }>();
 const flushWaiters: number[] = [];
 
 const reply = (message: IngestReply) => parentPort?.postMessage(message);
 
-writer.on("message", ({ rows, lost }: WriterReply) => {
-  if (lost !== undefined) reply({ kind: "lost", spans: rows, message: lost });
+writer.on("message", ({ id, rows, inserted, lost }: WriterReply) => {
   queued -= rows;
   reply({ kind: "queued", spans: queued });
-  if (queued === 0) for (const id of flushWaiters.splice(0)) reply({ kind: "flushed", id });
+  const decoded = writing.get(id) ?? { rejected: 0, errorMessage: "" };
+  writing.delete(id);
+  if (lost !== undefined) {
+    reply({ kind: "answer", id, failed: `the store did not take the spans (${lost})` });
+  } else {
+    const duplicates = rows - inserted;
+    const refused = duplicates > 0 ? `${duplicates} span(s) already stored: ingest is append-only` : "";
+    reply({
+      kind: "answer",
+      id,
+      rejected: decoded.rejected + duplicates,
+      errorMessage: [decoded.errorMessage, refused].filter(Boolean).join("; "),
+    });
+  }
+  if (queued === 0) for (const waiter of flushWaiters.splice(0)) reply({ kind: "flushed", id: waiter });
 });
 
 parentPort?.on("message", (request: IngestRequest) => {
@@ -44,6 +58,8 @@ parentPort?.on("message", (request: IngestRequest) => {
     else flushWaiters.push(request.id);
     return;
   }
+  // Admission before decoding: a full queue costs a refused request nothing.
+  if (queued >= capacity) return reply({ kind: "answer", id: request.id, full: queued });
   const { body } = request;
   const parsed = parseExportRequest(
     request.format,
@@ -52,9 +68,8 @@ parentPort?.on("message", (request: IngestRequest) => {
   if ("error" in parsed) return reply({ kind: "answer", id: request.id, error: parsed.error });
   const { spans, rejected, errorMessage } = parsed;
   if (queued + spans.length > capacity) return reply({ kind: "answer", id: request.id, full: queued });
-  for (let start = 0; start < spans.length; start += WRITE_BATCH_SPANS) {
-    writer.postMessage(spans.slice(start, start + WRITE_BATCH_SPANS).map(toSpanRow));
-  }
+  const rows = governSpanRecords(governance, spans).map(toSpanRow);
+  writing.set(request.id, { rejected, errorMessage: errorMessage ?? "" });
+  writer.postMessage({ id: request.id, rows } satisfies WriterRequest);
   queued += spans.length;
-  reply({ kind: "answer", id: request.id, rejected, errorMessage: errorMessage ?? "" });
 });

@@ -2,21 +2,33 @@
 import { fromOtlpJson, OtlpFormatError } from "../store/otlp.ts";
 import type { OtlpImport } from "../store/otlp-common.ts";
 import { decodeOtlpProtobuf, OtlpProtobufError } from "../store/otlp-protobuf.ts";
+import type { SpanRow } from "../store/trace-store.ts";
+import type { Config } from "../config.ts";
 
 export type Format = "json" | "protobuf";
 
 export interface WorkerSettings {
   storePath: string;
   capacity: number;
+  /** Governance settings: keys, the restricted store, sampling. */
+  config: Config;
 }
 
 export interface WriterSettings {
   storePath: string;
 }
 
-/** The writer thread's answer to one message of rows: written, or `lost` with the reason. */
+/** One export request's governed rows, for the writer thread. */
+export interface WriterRequest {
+  id: number;
+  rows: SpanRow[];
+}
+
+/** The writer thread's answer to one request: how many rows were new (the rest were duplicates), or why none is durable. */
 export interface WriterReply {
+  id: number;
   rows: number;
+  inserted: number;
   lost?: string;
 }
 
@@ -30,11 +42,7 @@ export type IngestAnswer =
   /** Written by the main thread when the worker died before answering. */
   | { kind: "answer"; id: number; failed: string };
 
-export type IngestReply =
-  | IngestAnswer
-  | { kind: "flushed"; id: number }
-  | { kind: "queued"; spans: number }
-  | { kind: "lost"; spans: number; message: string };
+export type IngestReply = IngestAnswer | { kind: "flushed"; id: number } | { kind: "queued"; spans: number };
 
 /** Decodes and validates one export request; a body that is not OTLP at all is an error, bad spans are counted. */
 export function parseExportRequest(format: Format, body: Buffer): OtlpImport | { error: string } {

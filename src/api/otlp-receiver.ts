@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Request, type Router } from "express";
+import express, { type ErrorRequestHandler, type Request, type Response, type Router } from "express";
 import { log } from "../log.ts";
 import type { Worker } from "node:worker_threads";
 import { encodeExportTraceServiceResponse } from "../store/otlp-protobuf.ts";
@@ -6,6 +6,7 @@ import type { TraceStore } from "../store/trace-store.ts";
 import type { Format, IngestAnswer, IngestReply, IngestRequest, WorkerSettings } from "./otlp-ingest.ts";
 import { startTypeScriptWorker } from "../worker-thread.ts";
 import { ApiError, sendApiError } from "./errors.ts";
+import type { Config } from "../config.ts";
 
 export interface OtlpReceiverOptions {
   /** Accepted spans not yet written; a request that would exceed it gets a retryable 429. */
@@ -28,24 +29,41 @@ const FORMATS = { "application/json": "json", "application/x-protobuf": "protobu
 
 const RETRY_AFTER_SECONDS = 1;
 
-/** An OTLP/HTTP trace receiver (JSON or protobuf, gzip or not) that feeds the local trace store. */
-export function createOtlpReceiver(store: TraceStore, options: OtlpReceiverOptions = {}): OtlpReceiver {
+/**
+ * An OTLP/HTTP trace receiver (JSON or protobuf, gzip or not) that feeds the local trace store: a
+ * trust boundary, like a Collector. Spans pass the same governance as the in-process exporter's
+ * (`config` gives its keys, restricted store and sampling), ingest is append-only, and a 200 is
+ * sent once the spans are committed.
+ */
+export function createOtlpReceiver(
+  store: TraceStore,
+  config: Config,
+  options: OtlpReceiverOptions = {},
+): OtlpReceiver {
   const { maxQueuedSpans = 50_000, maxBodyBytes = 4 * 1024 * 1024 } = options;
   // Started on the first export: most API instances (a replay's, say) never receive one.
   let started: IngestWorker | undefined;
   const worker = () => {
     // A failed worker answers 503 for a while, then the next request starts a new one.
     if (!started || (started.failed && Date.now() > started.failed.at + RETRY_AFTER_SECONDS * 1000))
-      started = new IngestWorker({ storePath: store.path, capacity: maxQueuedSpans });
+      started = new IngestWorker({ storePath: store.path, capacity: maxQueuedSpans, config });
     return started;
   };
   const router = express.Router();
 
+  const queueFull = (res: Response, queued: number) => {
+    res.set("Retry-After", String(RETRY_AFTER_SECONDS));
+    const message = `the ingest queue holds ${queued} of at most ${maxQueuedSpans} spans; retry later`;
+    return new ApiError(429, "queue_full", message);
+  };
+
   router.post(
     "/v1/traces",
-    // Refuse an unsupported Content-Type before reading the body.
-    (req, _res, next) => {
+    // Refuse an unsupported Content-Type, or a full queue, before reading the body.
+    (req, res, next) => {
       requestFormat(req);
+      const queued = started?.queued ?? 0;
+      if (queued >= maxQueuedSpans) throw queueFull(res, queued);
       next();
     },
     express.raw({ type: () => true, limit: maxBodyBytes }),
@@ -55,6 +73,7 @@ export function createOtlpReceiver(store: TraceStore, options: OtlpReceiverOptio
       const answer = await worker().ingest(format, body);
       if ("error" in answer) throw new ApiError(400, "invalid_otlp", answer.error);
       if ("failed" in answer) {
+        log.error({ reason: answer.failed }, "OTLP spans not stored; the sender was told to retry");
         res.set("Retry-After", String(RETRY_AFTER_SECONDS));
         throw new ApiError(
           503,
@@ -62,11 +81,7 @@ export function createOtlpReceiver(store: TraceStore, options: OtlpReceiverOptio
           `the ingest worker failed (${answer.failed}); retry later`,
         );
       }
-      if ("full" in answer) {
-        res.set("Retry-After", String(RETRY_AFTER_SECONDS));
-        const message = `the ingest queue holds ${answer.full} of at most ${maxQueuedSpans} spans; retry later`;
-        throw new ApiError(429, "queue_full", message);
-      }
+      if ("full" in answer) throw queueFull(res, answer.full);
       // OTLP/HTTP answers in the request's encoding; partialSuccess is set only when spans were rejected.
       const { rejected, errorMessage } = answer;
       const partialSuccess = rejected > 0 ? { rejectedSpans: rejected, errorMessage } : undefined;
@@ -140,8 +155,6 @@ class IngestWorker {
     this.worker.unref();
     this.worker.on("message", (reply: IngestReply) => {
       if (reply.kind === "queued") this.queued = reply.spans;
-      else if (reply.kind === "lost")
-        log.error({ spans: reply.spans, reason: reply.message }, "OTLP spans lost");
       else {
         this.waiting.get(reply.id)?.(reply);
         this.waiting.delete(reply.id);

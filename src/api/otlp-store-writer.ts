@@ -1,21 +1,32 @@
 /**
- * The OTLP ingest worker's writer thread: stores the rows the ingest worker has decoded, one
- * transaction per message, while the ingest worker decodes the next request.
+ * The OTLP ingest worker's writer thread: stores the rows of one export request, then answers, so
+ * the receiver acknowledges only spans that are committed. The ingest worker decodes the next
+ * request meanwhile.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { TraceStore, type SpanRow } from "../store/trace-store.ts";
-import type { WriterReply, WriterSettings } from "./otlp-ingest.ts";
+import { TraceStore } from "../store/trace-store.ts";
+import type { WriterReply, WriterRequest, WriterSettings } from "./otlp-ingest.ts";
+
+/**
+ * Rows per transaction. SQLite has one writer at a time: a small transaction (about 2 ms of heavy
+ * spans) keeps the in-process exporter, which commits on the event loop, from waiting long for the lock.
+ */
+const WRITE_BATCH_SPANS = 64;
 
 const { storePath } = workerData as WriterSettings;
 const store = new TraceStore(storePath);
 
-parentPort?.on("message", (rows: SpanRow[]) => {
+parentPort?.on("message", ({ id, rows }: WriterRequest) => {
+  let inserted = 0;
   try {
-    store.addRows(rows);
-    parentPort?.postMessage({ rows: rows.length } satisfies WriterReply);
+    for (let start = 0; start < rows.length; start += WRITE_BATCH_SPANS) {
+      inserted += store.addRows(rows.slice(start, start + WRITE_BATCH_SPANS));
+    }
+    parentPort?.postMessage({ id, rows: rows.length, inserted } satisfies WriterReply);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    parentPort?.postMessage({ rows: rows.length, lost: message } satisfies WriterReply);
+    // Some transactions may have committed: a retry stores the rest, and ingest refuses the duplicates.
+    const lost = error instanceof Error ? error.message : String(error);
+    parentPort?.postMessage({ id, rows: rows.length, inserted, lost } satisfies WriterReply);
   }
 });
 

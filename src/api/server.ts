@@ -12,9 +12,10 @@ import { serveMetrics } from "../telemetry/handle.ts";
 import { traceView } from "../trace-view.ts";
 import { ApiError, errorHandler, notFound, parseInput } from "./errors.ts";
 import { createOtlpReceiver } from "./otlp-receiver.ts";
-import { authenticate, requireRole } from "./auth.ts";
+import { authenticate, requireRole, separateIngest } from "./auth.ts";
 import { enforceRetentionPolicy } from "../retention.ts";
 import { governanceFor } from "../governance/runtime.ts";
+import { BearerTokens } from "../shared/bearer-tokens.ts";
 import { createViewer } from "../viewer/index.ts";
 import {
   isNamedQuery,
@@ -49,11 +50,12 @@ export interface ApiOptions {
 /** The assistant's HTTP API: ask, feedback, traces and queries, the OTLP receiver, health and metrics. */
 export function createApi(assistant: Assistant, store: TraceStore, options: ApiOptions = {}): Express {
   const governance = governanceFor(assistant.config);
+  const tokens = new BearerTokens(assistant.config.apiTokens);
   const app = express();
   app.disable("x-powered-by");
-  app.use("/v1", authenticate(assistant.config.apiTokens));
+  app.use("/v1", authenticate(tokens), separateIngest);
   // OTLP/HTTP receiver before the JSON parser: it reads its own (protobuf or JSON, maybe gzipped) bodies.
-  app.use(createOtlpReceiver(store).router);
+  app.use(createOtlpReceiver(store, assistant.config).router);
   app.use(express.json({ limit: "64kb" }));
 
   app.get("/healthz", (_req, res) => {
@@ -158,7 +160,7 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
         const payloads = governance.restricted.read(traceId, `trace-viewer:${reader.role}`);
         return Object.fromEntries(payloads.map((payload) => [payload.spanId, payload.attributes]));
       },
-      apiTokens: assistant.config.apiTokens,
+      tokens,
     }),
   );
   app.use(notFound);

@@ -115,7 +115,9 @@ export class Governance {
     return value;
   }
 
-  private safeAttributes(attributes: Attributes): Attributes {
+  /** Attributes that are all metadata (events, links, resources): each value made safe, none moved out. */
+  safeMetadata(attributes: Attributes): Attributes {
+    if (!this.enabled) return attributes;
     const safe: Attributes = {};
     for (const [key, value] of Object.entries(attributes))
       safe[this.safeText(key)] = this.safeValue(key, value);
@@ -145,7 +147,7 @@ export class Governance {
       attributes: kept,
       events: span.events.map((event) => ({
         name: this.safeText(event.name),
-        attributes: this.safeAttributes(event.attributes ?? {}),
+        attributes: this.safeMetadata(event.attributes ?? {}),
       })),
     };
   }

@@ -2,9 +2,18 @@ import { z } from "zod";
 import type { TraceStore } from "./trace-store.ts";
 
 /** Filters of `GET /v1/traces` and the viewer's list; every one is optional. */
+/** Nanoseconds since the epoch fit SQLite's 64-bit integers until 2262-04-11. */
+const MAX_NS = 2n ** 63n - 1n;
+const MAX_MS = Number(MAX_NS / 1_000_000n);
+// zod runs a refinement even after the format check failed: each must accept what it cannot judge.
+const storableTime = z.iso
+  .datetime({ offset: true })
+  .refine((iso) => !(Date.parse(iso) > MAX_MS), { error: "expected a time before 2262-04-11" });
+const CURSOR = /^(\d{1,19}):[0-9a-f]{32}$/;
+
 export const traceFiltersSchema = z.strictObject({
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: storableTime.optional(),
+  to: storableTime.optional(),
   route: z.string().max(64).optional(),
   model: z.string().max(128).optional(),
   prompt_version: z.string().max(64).optional(),
@@ -16,7 +25,13 @@ export const traceFiltersSchema = z.strictObject({
   /** Opaque: the `next_cursor` of the previous page. */
   cursor: z
     .string()
-    .regex(/^\d+:[0-9a-f]{32}$/, { error: "expected the next_cursor of a previous page" })
+    .refine(
+      (cursor) => {
+        const startNs = CURSOR.exec(cursor)?.[1];
+        return startNs !== undefined && BigInt(startNs) <= MAX_NS;
+      },
+      { error: "expected the next_cursor of a previous page" },
+    )
     .optional(),
 });
 export type TraceFilters = z.infer<typeof traceFiltersSchema>;

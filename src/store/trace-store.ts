@@ -84,7 +84,7 @@ export interface TraceStoreOptions {
 export class TraceStore {
   readonly db: Database.Database;
   private readonly insertSpan: Database.Statement;
-  private readonly insertRows: (rows: readonly SpanRow[]) => void;
+  private readonly insertRows: (rows: readonly SpanRow[]) => number;
   private readonly releaseCheckpointer: (() => void) | undefined;
 
   constructor(
@@ -101,14 +101,18 @@ export class TraceStore {
       this.db.pragma("wal_autocheckpoint = 0");
       this.releaseCheckpointer = shareCheckpointer(path);
     }
+    // Append-only: stored evidence is never rewritten; a span id already stored is left as it is.
     this.insertSpan = this.db.prepare(
-      `INSERT OR REPLACE INTO spans (trace_id, span_id, parent_span_id, name, service, span_kind, oi_kind,
+      `INSERT INTO spans (trace_id, span_id, parent_span_id, name, service, span_kind, oi_kind,
          start_ns, end_ns, status_code, status_message, attributes, events, links, resource, scope)
        VALUES (@trace_id, @span_id, @parent_span_id, @name, @service, @span_kind, @oi_kind,
-         @start_ns, @end_ns, @status_code, @status_message, @attributes, @events, @links, @resource, @scope)`,
+         @start_ns, @end_ns, @status_code, @status_message, @attributes, @events, @links, @resource, @scope)
+       ON CONFLICT (trace_id, span_id) DO NOTHING`,
     );
     this.insertRows = this.db.transaction((rows: readonly SpanRow[]) => {
-      for (const row of rows) this.insertSpan.run(row);
+      let inserted = 0;
+      for (const row of rows) inserted += this.insertSpan.run(row).changes;
+      return inserted;
     });
   }
 
@@ -123,13 +127,16 @@ export class TraceStore {
     })();
   }
 
-  addSpans(spans: readonly SpanRecord[]) {
-    this.addRows(spans.map(toSpanRow));
+  addSpans(spans: readonly SpanRecord[]): number {
+    return this.addRows(spans.map(toSpanRow));
   }
 
-  /** Spans already serialized by `toSpanRow`, perhaps in another thread; one transaction. */
-  addRows(rows: readonly SpanRow[]) {
-    if (rows.length > 0) this.insertRows(rows);
+  /**
+   * Spans already serialized by `toSpanRow`, perhaps in another thread; one transaction. Returns how
+   * many were new: a span whose trace and span id are already stored is refused, not replaced.
+   */
+  addRows(rows: readonly SpanRow[]): number {
+    return rows.length > 0 ? this.insertRows(rows) : 0;
   }
 
   spansOf(traceId: string): SpanRecord[] {

@@ -17,7 +17,7 @@ import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { envDetector, hostDetector, osDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { SEMRESATTRS_PROJECT_NAME } from "@arizeai/openinference-semantic-conventions";
 import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
-import { ConfigError, loadConfig, type Config } from "../config.ts";
+import { checkStorePaths, ConfigError, loadConfig, type Config } from "../config.ts";
 import { governanceFor } from "../governance/runtime.ts";
 import { SqliteSpanExporter } from "./sqlite-span-exporter.ts";
 import { installTelemetryHandle } from "./handle.ts";
@@ -83,7 +83,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 function configOrExit(): Config {
   try {
-    return loadConfig();
+    const config = loadConfig();
+    checkStorePaths(config);
+    return config;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);

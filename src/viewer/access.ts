@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from "express";
 import { ROLES, type Role } from "../config.ts";
+import type { BearerTokens } from "../shared/bearer-tokens.ts";
 import { html } from "./html.ts";
 import { errorPage, page, sendPage, type Viewer } from "./layout.ts";
 
@@ -31,19 +32,21 @@ const localPath = (next: unknown) =>
  * The role of whoever is looking. Without tokens the viewer is open, as the API is (admin, on
  * loopback by default); with tokens, the role of the token that /login put in the cookie.
  */
-export function roleOf(req: Request, tokens: ReadonlyMap<string, Role>): Role | undefined {
-  if (tokens.size === 0) return "admin";
+export function roleOf(req: Request, tokens: BearerTokens): Role | undefined {
+  if (tokens.open) return "admin";
   const token = cookie(req, TOKEN_COOKIE);
-  return token === undefined ? undefined : tokens.get(token);
+  const role = token === undefined ? undefined : tokens.roleOf(token);
+  // An ingest token sends spans; it reads nothing, here either.
+  return role === "ingest" ? undefined : role;
 }
 
-export function viewerOf(req: Request, tokens: ReadonlyMap<string, Role>): Viewer {
+export function viewerOf(req: Request, tokens: BearerTokens): Viewer {
   // Least privilege if a page is ever rendered before the role is known.
-  return { role: req.role ?? "analyst", loginRequired: tokens.size > 0 };
+  return { role: req.role ?? "analyst", loginRequired: !tokens.open };
 }
 
 /** Pages need a role; without one, a browser is sent to /login and brought back afterwards. */
-export function requireSignIn(tokens: ReadonlyMap<string, Role>): RequestHandler {
+export function requireSignIn(tokens: BearerTokens): RequestHandler {
   return (req, res, next) => {
     const role = roleOf(req, tokens);
     if (role) {
@@ -86,7 +89,7 @@ function loginPage(next: string, failed: boolean): string {
   );
 }
 
-export function showLogin(tokens: ReadonlyMap<string, Role>): RequestHandler {
+export function showLogin(tokens: BearerTokens): RequestHandler {
   return (req, res) => {
     if (roleOf(req, tokens)) return res.redirect(303, "/");
     sendPage(res, 200, loginPage(localPath(req.query.next), false));
@@ -94,12 +97,22 @@ export function showLogin(tokens: ReadonlyMap<string, Role>): RequestHandler {
 }
 
 /** Keeps the token in an HttpOnly, SameSite=Strict cookie: scripts cannot read it, other sites cannot send it. */
-export function login(tokens: ReadonlyMap<string, Role>): RequestHandler {
+export function login(tokens: BearerTokens): RequestHandler {
   return (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const next = localPath(body.next);
     const token = typeof body.token === "string" ? body.token.trim() : "";
-    if (!tokens.has(token)) return sendPage(res, 401, loginPage(next, true));
+    const client = req.ip ?? "unknown";
+    const wait = tokens.retryAfterS(client);
+    if (wait !== undefined) {
+      res.set("Retry-After", String(wait));
+      return sendPage(res, 429, errorPage(undefined, "Too many attempts", `Try again in ${wait} s.`));
+    }
+    const role = tokens.roleOf(token);
+    if (role === undefined || role === "ingest") {
+      tokens.recordFailure(client);
+      return sendPage(res, 401, loginPage(next, true));
+    }
     res.cookie(TOKEN_COOKIE, token, COOKIE_OPTIONS);
     res.redirect(303, next);
   };

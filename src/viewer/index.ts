@@ -2,6 +2,7 @@ import express, { type ErrorRequestHandler, type Router } from "express";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { Role } from "../config.ts";
+import type { BearerTokens } from "../shared/bearer-tokens.ts";
 import type { FeedbackRecord, TraceStore } from "../store/trace-store.ts";
 import { isNamedQuery, listTraces, NAMED_QUERIES, traceFiltersSchema } from "../store/queries.ts";
 import { FEEDBACK_OUTCOMES } from "../feedback.ts";
@@ -29,7 +30,7 @@ export interface ViewerOptions {
     reader: { role: Role },
   ) => Record<string, Record<string, unknown>> | undefined;
   /** The API's bearer tokens: when there are any, the viewer asks for one too. */
-  apiTokens: ReadonlyMap<string, Role>;
+  tokens: BearerTokens;
   /** The process's Prometheus text, for the monitoring page's view of `/metrics`. */
   metrics?: () => Promise<string>;
 }
@@ -53,7 +54,7 @@ const periodSchema = traceFiltersSchema.pick({ from: true, to: true });
  */
 export function createViewer(store: TraceStore, options: ViewerOptions): Router {
   const router = express.Router();
-  const tokens = options.apiTokens;
+  const { tokens } = options;
   const signedIn = requireSignIn(tokens);
   const form = express.urlencoded({ extended: false, limit: "16kb" });
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
@@ -26,6 +26,8 @@ import {
 import { toOtlpJson } from "../../src/store/otlp.ts";
 import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { field } from "../helpers/protobuf.ts";
+import { loadConfig } from "../../src/config.ts";
+import { CANARIES } from "../helpers/canaries.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SEND_SPANS = "test/fixtures/otlp/send-spans.ts";
@@ -51,12 +53,22 @@ function tempDir() {
   return dir;
 }
 
+/**
+ * A receiver on a store of its own. Governance is off unless asked for: most tests here check that
+ * spans are stored exactly as sent; the governance tests turn it on.
+ */
 async function startReceiver(
   options?: OtlpReceiverOptions,
   storePath = join(tempDir(), "traces.db"),
+  governance: "on" | "off" = "off",
 ): Promise<RunningReceiver> {
   const store = new TraceStore(storePath);
-  const receiver = createOtlpReceiver(store, options);
+  const config = loadConfig({
+    TRACE_STORE: storePath,
+    RESTRICTED_STORE: join(dirname(storePath), "restricted.db"),
+    GOVERNANCE: governance,
+  });
+  const receiver = createOtlpReceiver(store, config, options);
   const requests: RunningReceiver["requests"] = [];
   const app = express();
   app.use((req, _res, next) => {
@@ -315,6 +327,90 @@ describe("OTLP/HTTP receiver", () => {
     expect(running.receiver.queuedSpans()).toBe(0);
     addSpans.mockRestore();
     addRows.mockRestore();
+  });
+});
+
+describe("OTLP/HTTP receiver as a trust boundary", () => {
+  let running: RunningReceiver;
+  beforeAll(async () => {
+    running = await startReceiver(undefined, join(tempDir(), "traces.db"), "on");
+  });
+  afterAll(() => running.close());
+
+  it("governs spans from any process: no secret or personal data reaches the trace store", async () => {
+    const traceId = "77777777777777777777777777777777";
+    const spans = CANARIES.map((canary, index) =>
+      spanRecord(index, {
+        traceId,
+        name: `lookup ${canary.value}`,
+        statusCode: "ERROR",
+        statusMessage: `failed for ${canary.value}`,
+        attributes: {
+          "input.value": `password: hunter2 ${canary.value}`,
+          "url.full": `https://mdm.example.com/v1/devices?q=${encodeURIComponent(canary.value)}`,
+          "user.id": canary.value,
+        },
+        events: [{ name: "exception", timeNs: "1", attributes: { "exception.message": canary.value } }],
+        resource: { "service.name": "external-agent", "host.name": canary.value },
+      }),
+    );
+    const response = await post(running.url, JSON.stringify(toOtlpJson(spans)), JSON_TYPE);
+    expect(response.status).toBe(200);
+
+    const stored = running.store.spansOf(traceId);
+    expect(stored).toHaveLength(spans.length);
+    const text = JSON.stringify(stored, (_, value: unknown) =>
+      typeof value === "bigint" ? String(value) : value,
+    );
+    // A bare name in free text is the exception: with no directory of names, governance cannot tell it from prose.
+    for (const canary of CANARIES.filter(({ label }) => label !== "employee_name"))
+      expect(text, canary.label).not.toContain(canary.needle);
+    expect(text).not.toContain("hunter2");
+    expect(stored.every((span) => !("input.value" in span.attributes))).toBe(true);
+    expect(stored[0]?.attributes["user.id"]).toMatch(/^\w+_[0-9a-f]{10}$/);
+  });
+
+  it("is append-only: a span id already stored is refused and counted, never replaced", async () => {
+    const traceId = "88888888888888888888888888888888";
+    const revoke = spanRecord(1, {
+      traceId,
+      name: "execute_tool revoke_sessions",
+      statusCode: "ERROR",
+      attributes: { "tool.outcome": "error", "tool.http_status": 403 },
+    });
+    const first = await post(running.url, JSON.stringify(toOtlpJson([revoke])), JSON_TYPE);
+    expect(await first.json()).toEqual({});
+
+    const forged = { ...revoke, statusCode: "OK" as const, attributes: { "tool.outcome": "forged-success" } };
+    const second = await post(
+      running.url,
+      JSON.stringify(toOtlpJson([forged, spanRecord(2, { traceId })])),
+      JSON_TYPE,
+    );
+    expect(second.status).toBe(200);
+    expect(await second.json()).toEqual({
+      partialSuccess: {
+        rejectedSpans: "1",
+        errorMessage: "1 span(s) already stored: ingest is append-only",
+      },
+    });
+    const stored = running.store.spansOf(traceId);
+    expect(stored.map((span) => span.spanId).sort()).toEqual([revoke.spanId, "0000000000000003"]);
+    expect(stored.find((span) => span.spanId === revoke.spanId)).toMatchObject({
+      statusCode: "ERROR",
+      attributes: { "tool.outcome": "error" },
+    });
+  });
+
+  it("answers 200 only once the spans are committed, readable by any other connection", async () => {
+    const traceId = "99999999999999999999999999999999";
+    const spans = Array.from({ length: 300 }, (_, index) => spanRecord(index, { traceId }));
+    const response = await post(running.url, JSON.stringify(toOtlpJson(spans)), JSON_TYPE);
+    expect(response.status).toBe(200);
+    // No flush: another connection, as a restarted server would open, already sees every span.
+    const reader = new TraceStore(running.store.path);
+    expect(reader.spansOf(traceId)).toHaveLength(300);
+    reader.close();
   });
 });
 

@@ -9,18 +9,9 @@ import { loadOrCreateKey } from "../../src/governance/key.ts";
 import { TraceStore } from "../../src/store/trace-store.ts";
 import { traceView } from "../../src/trace-view.ts";
 import { runCli, tempStore, type CliRun } from "../helpers/processes.ts";
+import { CANARIES, type Canary } from "../helpers/canaries.ts";
 
-interface Canary {
-  kind: "secret" | "pii";
-  label: string;
-  value: string;
-  needle: string;
-}
-const { canaries } = JSON.parse(
-  readFileSync(new URL("../fixtures/canaries.json", import.meta.url), "utf8"),
-) as {
-  canaries: Canary[];
-};
+const canaries = CANARIES;
 const secrets = canaries.filter((canary) => canary.kind === "secret");
 const personal = canaries.filter((canary) => canary.kind === "pii");
 const canary = (label: string) => canaries.find((entry) => entry.label === label)?.value as string;

@@ -1,20 +1,9 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createPseudonymizer } from "../../src/governance/pseudonymize.ts";
 import type { PiiKind } from "../../src/governance/pseudonymize.ts";
+import { CANARIES } from "../helpers/canaries.ts";
 
-interface Canary {
-  kind: "secret" | "pii";
-  label: string;
-  value: string;
-  needle: string;
-}
-
-const piiCanaries = (
-  JSON.parse(readFileSync(new URL("../fixtures/canaries.json", import.meta.url), "utf8")) as {
-    canaries: Canary[];
-  }
-).canaries.filter((canary) => canary.kind === "pii");
+const piiCanaries = CANARIES.filter((canary) => canary.kind === "pii");
 const knownNames = piiCanaries
   .filter((canary) => canary.label.includes("name"))
   .map((canary) => canary.value);

@@ -2,19 +2,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createSecretRedactor } from "../../src/governance/secrets.ts";
 import { BASE62, BASE64, BASE64URL, DIGITS, HEX, LOWER, UPPER, base64url, fakeGenerator } from "./fakes.ts";
+import { CANARIES } from "../helpers/canaries.ts";
 
-interface Canary {
-  kind: "secret" | "pii";
-  label: string;
-  value: string;
-  needle: string;
-}
-
-const canaries = (
-  JSON.parse(readFileSync(new URL("../fixtures/canaries.json", import.meta.url), "utf8")) as {
-    canaries: Canary[];
-  }
-).canaries;
+const canaries = CANARIES;
 const secretCanaries = canaries.filter((canary) => canary.kind === "secret");
 
 const redactor = createSecretRedactor({});

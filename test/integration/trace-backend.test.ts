@@ -11,7 +11,7 @@ import { healthyTrace, REVOKE_EVIDENCE } from "../helpers/trace-builder.ts";
 import { runCli, tempStore } from "../helpers/processes.ts";
 import { startFakePhoenix } from "../helpers/fake-phoenix.ts";
 
-const TOKENS = "analyst:analyst-token-1,admin:admin-token-1";
+const TOKENS = "ingest:ingest-token-1,analyst:analyst-token-1,admin:admin-token-1";
 let traceStore: string;
 let store: TraceStore;
 let server: Server;
@@ -163,6 +163,54 @@ describe("named queries", () => {
   });
 });
 
+describe("bad configuration", () => {
+  it("stops serve at start-up with one line naming the variable, exit code 2", async () => {
+    const run = await runCli(["serve"], { TRACE_STORE: join(traceStore, "nested.db"), PORT: "0" });
+    expect(run.code).toBe(2);
+    const [heading, ...problems] = run.stderr.trim().split("\n");
+    expect(heading).toBe("invalid configuration:");
+    expect(problems).toContainEqual(
+      expect.stringMatching(/^ {2}TRACE_STORE=".*nested\.db": cannot hold a store there/),
+    );
+  });
+});
+
+describe("bad input", () => {
+  it("gets a 4xx with the error body, never a 5xx", async () => {
+    const junk = new Uint8Array([0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad, 0xbe, 0xef]);
+    const requests: [string, RequestInit?][] = [
+      ...["gzip", "br", "deflate"].flatMap((encoding) =>
+        ["/v1/incidents/ask", "/v1/feedback"].map((path): [string, RequestInit] => [
+          path,
+          {
+            method: "POST",
+            headers: { "content-type": "application/json", "content-encoding": encoding },
+            body: junk,
+          },
+        ]),
+      ),
+      ["/v1/traces?from=9999-12-31T23:59:59Z"],
+      [`/v1/traces?cursor=9223372036854775808:${"a".repeat(32)}`],
+      ["/v1/traces/%ff%fe"],
+      ["/v1/traces/%ff%fe/payloads"],
+      ["/traces/%ff%fe"],
+    ];
+    for (const [path, init] of requests) {
+      const response = await fetch(`${api}${path}`, {
+        ...init,
+        headers: { ...(init?.headers as Record<string, string>), authorization: "Bearer admin-token-1" },
+      });
+      expect(response.status, path).toBeGreaterThanOrEqual(400);
+      expect(response.status, path).toBeLessThan(500);
+      if (path.startsWith("/v1")) {
+        expect(await response.json(), path).toEqual({
+          error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }),
+        });
+      }
+    }
+  });
+});
+
 describe("API tokens", () => {
   it("answers 401 without a token or with an unknown one, 403 for a role too low", async () => {
     expect((await fetch(`${api}/v1/traces`)).status).toBe(401);
@@ -175,6 +223,35 @@ describe("API tokens", () => {
       retention_ms: 30 * 86_400_000,
       restricted_payloads_deleted: 0,
     });
+  });
+
+  it("lets only ingest and admin tokens send spans, and an ingest token do nothing else", async () => {
+    const send = (token: string) =>
+      fetch(`${api}/v1/traces`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ resourceSpans: [] }),
+      });
+    expect((await send("analyst-token-1")).status).toBe(403);
+    expect((await send("ingest-token-1")).status).toBe(200);
+    expect((await send("admin-token-1")).status).toBe(200);
+    for (const path of ["/v1/traces", `/v1/traces/${traceIds.elena}`, "/v1/queries/route-outcomes"]) {
+      expect(await get(path, "ingest-token-1")).toMatchObject({
+        status: 403,
+        body: {
+          error: { code: "forbidden", message: "an ingest token can only send spans (POST /v1/traces)" },
+        },
+      });
+    }
+    const signIn = (token: string) =>
+      fetch(`${api}/login`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token, next: "/" }),
+        redirect: "manual",
+      });
+    expect((await signIn("ingest-token-1")).status).toBe(401);
+    expect((await signIn("analyst-token-1")).status).toBe(303);
   });
 
   it("leaves /healthz and /metrics open", async () => {
@@ -271,7 +348,7 @@ describe("OTLP in and out", () => {
       }));
     const response = await fetch(`${api}/v1/traces`, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: "Bearer analyst-token-1" },
+      headers: { "content-type": "application/json", authorization: "Bearer ingest-token-1" },
       body: JSON.stringify(toOtlpJson(spans)),
     });
     expect(response.status).toBe(200);

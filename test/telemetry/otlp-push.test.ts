@@ -8,6 +8,8 @@ import { TraceStore, type AnnotationRecord, type SpanRecord } from "../../src/st
 import { healthyTrace } from "../helpers/trace-builder.ts";
 import { tempStore } from "../helpers/processes.ts";
 import { startFakePhoenix, type FakePhoenix } from "../helpers/fake-phoenix.ts";
+import { loadConfig } from "../../src/config.ts";
+import { join } from "node:path";
 
 const API_KEY = "phoenix-api-key-1";
 const TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
@@ -31,8 +33,15 @@ let ownEndpoint: string;
 
 beforeAll(async () => {
   phoenix = await startFakePhoenix(API_KEY);
-  store = new TraceStore(tempStore().traceStore);
-  receiver = createOtlpReceiver(store);
+  const { traceStore, dir } = tempStore();
+  store = new TraceStore(traceStore);
+  // Governance off: these tests check that pushed spans arrive exactly as stored.
+  const config = loadConfig({
+    TRACE_STORE: traceStore,
+    RESTRICTED_STORE: join(dir, "r.db"),
+    GOVERNANCE: "off",
+  });
+  receiver = createOtlpReceiver(store, config);
   server = express().use(receiver.router).listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
   ownEndpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

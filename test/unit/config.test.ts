@@ -1,6 +1,8 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, SETTINGS } from "../../src/config.ts";
+import { checkStorePaths, ConfigError, loadConfig, SETTINGS } from "../../src/config.ts";
 
 describe("configuration table", () => {
   it("has a working default for every setting", () => {
@@ -24,6 +26,22 @@ describe("configuration table", () => {
     expect(load).toThrow(/PORT="eighty"/);
     expect(load).toThrow(/ROUTING_POLICY="cheapest"/);
     expect(load).toThrow(/MODEL_PRICES="sim-large=free": expected model=input:output pairs/);
+  });
+
+  it("refuses stores that cannot be created, naming the variable", () => {
+    const dir = mkdtempSync(join(tmpdir(), "config-"));
+    const file = join(dir, "a-file");
+    writeFileSync(file, "");
+    const check = (traceStore: string, restrictedStore: string) => () =>
+      checkStorePaths({ traceStore, restrictedStore });
+    expect(check(join(dir, "traces.db"), join(dir, "restricted.db"))).not.toThrow();
+    expect(check(join(file, "traces.db"), join(dir, "restricted.db"))).toThrow(
+      /^invalid configuration:\n {2}TRACE_STORE=/,
+    );
+    expect(check(join(dir, "traces.db"), join(file, "restricted.db"))).toThrow(
+      /RESTRICTED_STORE=.*cannot hold a store/,
+    );
+    expect(check(dir, join(dir, "restricted.db"))).toThrow(/TRACE_STORE=.*it is a directory/);
   });
 
   it("is documented in .env.example (npm run env:example), variable by variable, with its default", () => {

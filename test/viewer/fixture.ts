@@ -11,6 +11,7 @@ import { governanceFor, type Governance } from "../../src/governance/runtime.ts"
 import type { TraceStore } from "../../src/store/trace-store.ts";
 import { createViewer, type ViewerOptions } from "../../src/viewer/index.ts";
 import { runCli } from "../helpers/processes.ts";
+import { BearerTokens } from "../../src/shared/bearer-tokens.ts";
 
 /** The trace store and, beside it, the restricted tier (its default path is inside the repository). */
 export const storeEnv = (traceStore: string) => ({
@@ -56,7 +57,7 @@ export async function serveViewer(
       postFeedback: (traceId, outcome, comment) =>
         recordFeedback(store, governance, { traceId, outcome, comment }),
       restrictedPayloads: restrictedPayloadsFrom(governance),
-      apiTokens: new Map(),
+      tokens: new BearerTokens(new Map()),
       ...options,
     }),
   );

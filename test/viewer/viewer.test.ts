@@ -11,6 +11,7 @@ import { HIDDEN_PAYLOAD } from "../../src/viewer/trace-page.ts";
 import { stageCounts } from "../../src/viewer/monitoring-page.ts";
 import { tempStore } from "../helpers/processes.ts";
 import { CHROMIUM, launchChromium, replayAll, serveViewer } from "./fixture.ts";
+import { BearerTokens } from "../../src/shared/bearer-tokens.ts";
 
 const TOKENS = new Map([
   ["analyst-token-1", "analyst"],
@@ -36,7 +37,7 @@ beforeAll(async () => {
   revokeSpanId = revoke?.spanId ?? "";
   open = await serveViewer(store);
   guarded = await serveViewer(store, {
-    apiTokens: TOKENS,
+    tokens: new BearerTokens(TOKENS),
     restrictedPayloads: (traceId) =>
       traceId === traceIds.elena
         ? { [revokeSpanId]: { "output.value": `{"error":"insufficient_scope","note":"${PAYLOAD_MARKER}"}` } }
@@ -88,7 +89,7 @@ describe("viewer pages over HTTP", () => {
 
   it("leaves every path it does not own to the app it is mounted on", async () => {
     const app = express();
-    app.use(createViewer(store, { postFeedback: () => undefined, apiTokens: TOKENS }));
+    app.use(createViewer(store, { postFeedback: () => undefined, tokens: new BearerTokens(TOKENS) }));
     app.use((_req, res) => res.status(418).json({ passed: true }));
     const server = app.listen(0, "127.0.0.1");
     await new Promise((resolve) => server.once("listening", resolve));
