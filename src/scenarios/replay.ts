@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { context } from "@opentelemetry/api";
 import { suppressTracing } from "@opentelemetry/core";
 import type { Config } from "../config.ts";
@@ -35,8 +36,14 @@ export async function replay(
   store: TraceStore,
 ): Promise<ReplayResult> {
   await applyWorld(services, scenario);
+  // The runner's own server takes the configured tokens and one of the runner's, so it works whether or not API_TOKENS is set.
+  const runnerToken = randomBytes(24).toString("hex");
   const config: Config = {
     ...baseConfig,
+    apiTokens:
+      baseConfig.apiTokens.size > 0
+        ? new Map([...baseConfig.apiTokens, [runnerToken, "analyst"]])
+        : baseConfig.apiTokens,
     routingPolicy: scenario.config.routing_policy ?? baseConfig.routingPolicy,
     synthesizerPrompt: scenario.config.synthesizer_prompt ?? baseConfig.synthesizerPrompt,
     runbookIndexAsOf: scenario.world.runbooks.index_as_of,
@@ -47,7 +54,7 @@ export async function replay(
     "127.0.0.1",
   );
   try {
-    const { trace_id: traceId, answer } = await ask(url, scenario.request);
+    const { trace_id: traceId, answer } = await ask(url, scenario.request, runnerToken);
     await flushTelemetry();
     const exporters = Object.values(services.started);
     const governance = governanceFor(config);
@@ -96,10 +103,11 @@ async function applyWorld(services: RunningServices, scenario: Scenario) {
 async function ask(
   apiUrl: string,
   request: Scenario["request"],
+  token: string,
 ): Promise<{ trace_id: string; answer: Answer }> {
   const response = await fetchUntraced(`${apiUrl}/v1/incidents/ask`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: JSON.stringify({
       question: request.question,
       ...(request.analyst && { analyst: request.analyst }),

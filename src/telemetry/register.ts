@@ -20,6 +20,7 @@ import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
 import { checkStorePaths, ConfigError, loadConfig, type Config } from "../config.ts";
 import { governanceFor } from "../governance/runtime.ts";
 import { SqliteSpanExporter } from "./sqlite-span-exporter.ts";
+import { ReportedSpanExporter } from "./reported-exporter.ts";
 import { installTelemetryHandle } from "./handle.ts";
 import { GovernedSpanProcessor, governSpans, normalizeErrorType } from "./governed-span-processor.ts";
 import { awaitLangChainCallbacks, instrumentLangChain } from "./langchain.ts";
@@ -34,9 +35,11 @@ awaitLangChainCallbacks(env);
 const config = configOrExit();
 // Created now, before this process starts any other: it creates the installation's key files.
 const governance = governanceFor(config);
-const exportProcessors: SpanProcessor[] = [new BatchSpanProcessor(new SqliteSpanExporter(config.traceStore))];
+const exportProcessors: SpanProcessor[] = [
+  new BatchSpanProcessor(new ReportedSpanExporter(new SqliteSpanExporter(config.traceStore), "sqlite")),
+];
 if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
-  exportProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+  exportProcessors.push(new BatchSpanProcessor(new ReportedSpanExporter(new OTLPTraceExporter(), "otlp")));
 }
 const governSpan = governSpans(governance);
 const enrichLlmSpan = enrichLlmSpans(config.modelPrices);

@@ -234,6 +234,9 @@ describe("one question, one trace", () => {
     const metrics = await (await fetch(`${api}/metrics`)).text();
     expect(metrics).toMatch(/incident_stage_duration_count\{stage="tool",outcome="error"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/gen_ai_client_token_usage_count\{/);
+    expect(metrics).toMatch(
+      /otel_sdk_exporter_span_exported_total\{[^}]*otel_component_name="sqlite"[^}]*\} [1-9]/,
+    );
   });
 
   it("retries a 503 and records each attempt under the TOOL span", async () => {

@@ -17,25 +17,33 @@ const parseLines = (stdout: string) =>
     .map((line) => JSON.parse(line) as ReplayOutput);
 
 describe("replay", () => {
-  it("replays every built-in scenario green, one JSON object per line", { timeout: 180_000 }, async () => {
-    const { traceStore } = tempStore();
-    const run = await runCli(["replay", "--all", "--json"], { TRACE_STORE: traceStore });
-    const results = parseLines(run.stdout);
-    expect(results.map((result) => result.scenario)).toEqual([
-      "cheap-route",
-      "elena",
-      "flaky-revoke",
-      "healthy",
-      "mdm-timeout",
-      "partial-record",
-      "revoke-403",
-      "stale-runbook",
-      "stale-snapshot",
-    ]);
-    for (const result of results)
-      expect(result.expectations, result.scenario).toEqual({ passed: true, failures: [] });
-    expect(run.code).toBe(0);
-  });
+  it(
+    "replays every built-in scenario green, one JSON object per line, also with API_TOKENS set",
+    { timeout: 180_000 },
+    async () => {
+      const { traceStore } = tempStore();
+      // The runner's own server takes a token of the runner's: configured tokens do not lock it out.
+      const run = await runCli(["replay", "--all", "--json"], {
+        TRACE_STORE: traceStore,
+        API_TOKENS: "analyst:analyst-token-1,ingest:ingest-token-1",
+      });
+      const results = parseLines(run.stdout);
+      expect(results.map((result) => result.scenario)).toEqual([
+        "cheap-route",
+        "elena",
+        "flaky-revoke",
+        "healthy",
+        "mdm-timeout",
+        "partial-record",
+        "revoke-403",
+        "stale-runbook",
+        "stale-snapshot",
+      ]);
+      for (const result of results)
+        expect(result.expectations, result.scenario).toEqual({ passed: true, failures: [] });
+      expect(run.code).toBe(0);
+    },
+  );
 
   it("gives the same findings on every replay of a scenario", { timeout: 60_000 }, async () => {
     const { traceStore } = tempStore();
