@@ -35,7 +35,7 @@ export async function replay(
   services: RunningServices,
   store: TraceStore,
 ): Promise<ReplayResult> {
-  await applyWorld(services, scenario);
+  await applyWorld(services, scenario.rawWorld);
   // The runner's own server takes the configured tokens and one of the runner's, so it works whether or not API_TOKENS is set.
   const runnerToken = randomBytes(24).toString("hex");
   const config: Config = {
@@ -83,17 +83,19 @@ export async function replay(
     };
   } finally {
     await new Promise((resolve) => server.close(resolve));
+    // Back to the healthy world: the services may go on serving (npm start), and the next question is not part of the scenario.
+    await applyWorld(services, {});
   }
 }
 
 /** Each mock service takes its own section of the world; loading it also resets the service's state. */
-async function applyWorld(services: RunningServices, scenario: Scenario) {
+async function applyWorld(services: RunningServices, world: Scenario["rawWorld"]) {
   const sections = { mdm: services.urls.mdm, sessions: services.urls.sessions } as const;
   for (const [section, baseUrl] of Object.entries(sections)) {
     const response = await fetchUntraced(`${baseUrl}/admin/world`, {
       method: "PUT",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify(scenario.rawWorld[section] ?? {}),
+      body: JSON.stringify(world[section] ?? {}),
     });
     if (!response.ok)
       throw new Error(`${section} refused the world: ${response.status} ${await response.text()}`);

@@ -27,7 +27,10 @@ it(
     const response = await fetch(`${api}/v1/incidents/ask`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ question: "Laptop MBP-31007 was stolen from a car. Is it encrypted?" }),
+      body: JSON.stringify({
+        question:
+          "Elena Ruiz (E-10442) reports laptop LT-4821 stolen. Is it encrypted, and are her sessions revoked?",
+      }),
     });
     expect(response.status).toBe(200);
     const viewer = await fetch(`${api}/`);
@@ -43,6 +46,15 @@ it(
       spans: { parent_span_id: string | null }[];
     };
     expect(trace.spans.filter((span) => span.parent_span_id === null)).toHaveLength(1);
+    // The replays left the world healthy (fresh device data, a revocation that works): nothing to find.
+    const summary = async () => {
+      const list = (await (await fetch(`${api}/v1/traces?limit=50`)).json()) as {
+        traces: { trace_id: string; verdict: string | null; finding_count: number }[];
+      };
+      return list.traces.find((trace) => trace.trace_id === traceId);
+    };
+    await expect.poll(async () => (await summary())?.verdict, { timeout: 10_000 }).toBe("supported");
+    expect((await summary())?.finding_count).toBe(0);
     store.close();
   },
 );
