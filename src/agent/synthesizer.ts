@@ -124,19 +124,31 @@ export function synthesize(input: SynthesisInput, models: ChatModels): Promise<S
 
 /**
  * The model's answer. A reply that is not the schema's JSON (a model that ignores `response_format`)
- * fails its LLM span and becomes an answer without claims, which the diagnosis then flags.
+ * becomes an answer without claims, which the diagnosis then flags. Not JSON at all: the `openai`
+ * client refuses it and the LLM span fails, with no usage to price. JSON of another shape:
+ * LangChain's parser refuses it, and the call's cost still counts.
  */
 async function answerOf(reply: Promise<ModelReply>): Promise<Synthesis> {
+  let answered: ModelReply;
   try {
-    const { message, costUsd } = await reply;
-    return { answer: await answerParser.parse(message.text), structured: true, costUsd };
+    answered = await reply;
   } catch (error) {
-    const unparseable =
-      error instanceof SyntaxError ||
-      error instanceof z.core.$ZodError ||
-      error instanceof OutputParserException;
-    if (!unparseable) throw error;
-    const summary = `The model's reply did not match the incident_answer schema: ${error.message}`;
-    return { answer: { summary, claims: [], citations: [], caveats: [] }, structured: false, costUsd: 0 };
+    if (!(error instanceof SyntaxError)) throw error;
+    return unstructured(error.message, 0);
   }
+  try {
+    return {
+      answer: await answerParser.parse(answered.message.text),
+      structured: true,
+      costUsd: answered.costUsd,
+    };
+  } catch (error) {
+    if (!(error instanceof OutputParserException)) throw error;
+    return unstructured(error.message, answered.costUsd);
+  }
+}
+
+function unstructured(reason: string, costUsd: number): Synthesis {
+  const summary = `The model's reply did not match the incident_answer schema: ${reason}`;
+  return { answer: { summary, claims: [], citations: [], caveats: [] }, structured: false, costUsd };
 }

@@ -58,7 +58,8 @@ export function authenticate(tokens: BearerTokens): RequestHandler {
  * cannot write evidence.
  */
 export const separateIngest: RequestHandler = (req, _res, next) => {
-  const isExport = req.method === "POST" && req.path === "/traces";
+  // As express routes it: any letter case, an optional trailing slash.
+  const isExport = req.method === "POST" && /^\/traces\/?$/i.test(req.path);
   if (isExport && (req.role === "ingest" || req.role === "admin")) return next();
   if (!isExport && req.role !== "ingest") return next();
   throw new ApiError(

@@ -72,4 +72,6 @@ parentPort?.on("message", (request: IngestRequest) => {
   writing.set(request.id, { rejected, errorMessage: errorMessage ?? "" });
   writer.postMessage({ id: request.id, rows } satisfies WriterRequest);
   queued += spans.length;
+  // The main thread refuses bodies while the queue is full: it must know at once.
+  reply({ kind: "queued", spans: queued });
 });

@@ -110,8 +110,16 @@ export class Governance {
     if (typeof value === "string") {
       return PSEUDONYMOUS_KEYS.has(key) ? this.pseudonymizer.token("name", value) : this.safeText(value);
     }
+    // OTLP arrays and key-value lists nest: a secret can hide at any depth.
     if (Array.isArray(value))
-      return value.map((item) => (typeof item === "string" ? this.safeText(item) : item));
+      return value.map((item) =>
+        typeof item === "string" ? this.safeText(item) : this.safeValue(key, item),
+      );
+    if (value !== null && typeof value === "object" && !(value instanceof Uint8Array)) {
+      return Object.fromEntries(
+        Object.entries(value).map(([name, item]) => [this.safeText(name), this.safeValue(name, item)]),
+      );
+    }
     return value;
   }
 

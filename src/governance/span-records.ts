@@ -47,5 +47,9 @@ function governSpanRecord(governance: Governance, span: SpanRecord): SpanRecord 
     links: span.links.map((link) => ({ ...link, attributes: governance.safeMetadata(link.attributes) })),
     resource,
     statusMessage: span.statusMessage === null ? null : governance.safeText(span.statusMessage),
+    scope: span.scope && {
+      name: governance.safeText(span.scope.name),
+      ...(span.scope.version !== undefined && { version: governance.safeText(span.scope.version) }),
+    },
   };
 }

@@ -10,13 +10,13 @@ const SAMPLED = 1;
 
 const hrTime = (ns: bigint): HrTime => [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
 
-/** One Resource per process, as in the SDK, where every span of a process shares its provider's. */
+/** One Resource per distinct set of resource attributes, as in the SDK, where a process's spans share one. */
 const resources = new Map<string, Resource>();
 
 function resourceOf(span: SpanRecord): Resource {
-  let resource = resources.get(span.service);
-  if (!resource)
-    resources.set(span.service, (resource = resourceFromAttributes(span.resource as Attributes)));
+  const key = JSON.stringify(span.resource);
+  let resource = resources.get(key);
+  if (!resource) resources.set(key, (resource = resourceFromAttributes(span.resource as Attributes)));
   return resource;
 }
 

@@ -35,7 +35,12 @@ const localPath = (next: unknown) =>
 export function roleOf(req: Request, tokens: BearerTokens): Role | undefined {
   if (tokens.open) return "admin";
   const token = cookie(req, TOKEN_COOKIE);
-  const role = token === undefined ? undefined : tokens.roleOf(token);
+  if (token === undefined) return undefined;
+  // A forged cookie is a guess like a wrong sign-in: it counts against the same limit.
+  const client = req.ip ?? "unknown";
+  if (tokens.retryAfterS(client) !== undefined) return undefined;
+  const role = tokens.roleOf(token);
+  if (role === undefined) tokens.recordFailure(client);
   // An ingest token sends spans; it reads nothing, here either.
   return role === "ingest" ? undefined : role;
 }

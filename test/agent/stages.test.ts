@@ -309,9 +309,9 @@ describe("synthesizer", () => {
 
 describe("a model that ignores the response format", () => {
   it.each([
-    ["prose", "All is well."],
-    ["JSON of another shape", '{"summary": 1}'],
-  ])("yields an answer without claims for the diagnosis to flag, given %s", async (_, content) => {
+    ["prose", "All is well.", false],
+    ["JSON of another shape", '{"summary": 1}', true],
+  ])("yields an answer without claims for the diagnosis to flag, given %s", async (_, content, priced) => {
     const prose = express()
       .use(express.json())
       .post("/v1/chat/completions", (request, response) => {
@@ -339,6 +339,8 @@ describe("a model that ignores the response format", () => {
     );
     expect(synthesis).toMatchObject({ structured: false, answer: { claims: [], citations: [] } });
     expect(synthesis.answer.summary).toContain("did not match the incident_answer schema");
+    // The openai client refuses prose before usage is read; a reply of the wrong shape was still paid for.
+    expect(synthesis.costUsd > 0).toBe(priced);
     expect(spanNamed("synthesize").attributes["incident.answer.structured"]).toBe(false);
   });
 });

@@ -350,8 +350,23 @@ describe("OTLP/HTTP receiver as a trust boundary", () => {
           "url.full": `https://mdm.example.com/v1/devices?q=${encodeURIComponent(canary.value)}`,
           "user.id": canary.value,
         },
-        events: [{ name: "exception", timeNs: "1", attributes: { "exception.message": canary.value } }],
-        resource: { "service.name": "external-agent", "host.name": canary.value },
+        events: [
+          {
+            name: "exception",
+            timeNs: "1",
+            attributes: {
+              "exception.message": canary.value,
+              "exception.details": { nested: [[canary.value]] },
+            },
+          },
+        ],
+        links: [{ traceId, spanId: "00000000000000aa", attributes: { reason: { why: canary.value } } }],
+        resource: {
+          "service.name": "external-agent",
+          "host.name": canary.value,
+          labels: { owner: canary.value },
+        },
+        scope: { name: `scope ${canary.value}`, version: canary.value },
       }),
     );
     const response = await post(running.url, JSON.stringify(toOtlpJson(spans)), JSON_TYPE);

@@ -233,6 +233,14 @@ describe("API tokens", () => {
         body: JSON.stringify({ resourceSpans: [] }),
       });
     expect((await send("analyst-token-1")).status).toBe(403);
+    for (const path of ["/v1/Traces", "/v1/traces/", "/V1/TRACES"]) {
+      const response = await fetch(`${api}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer analyst-token-1" },
+        body: JSON.stringify({ resourceSpans: [] }),
+      });
+      expect(response.status, path).toBe(403);
+    }
     expect((await send("ingest-token-1")).status).toBe(200);
     expect((await send("admin-token-1")).status).toBe(200);
     for (const path of ["/v1/traces", `/v1/traces/${traceIds.elena}`, "/v1/queries/route-outcomes"]) {
