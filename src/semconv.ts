@@ -55,8 +55,6 @@ export const GEN_AI = {
   providerName: "gen_ai.provider.name",
   requestModel: "gen_ai.request.model",
   requestTemperature: "gen_ai.request.temperature",
-  responseModel: "gen_ai.response.model",
-  responseId: "gen_ai.response.id",
   responseFinishReasons: "gen_ai.response.finish_reasons",
   outputType: "gen_ai.output.type",
   inputTokens: "gen_ai.usage.input_tokens",

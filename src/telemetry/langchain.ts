@@ -1,4 +1,3 @@
-import type { TracerProvider } from "@opentelemetry/api";
 import * as CallbackManagerModule from "@langchain/core/callbacks/manager";
 import { LangChainInstrumentation } from "@arizeai/openinference-instrumentation-langchain";
 
@@ -6,8 +5,8 @@ import { LangChainInstrumentation } from "@arizeai/openinference-instrumentation
  * Every LangChain run (chat model, prompt, tool, retriever) becomes an OpenInference span.
  * Call once, after the tracer provider is registered.
  */
-export function instrumentLangChain(tracerProvider?: TracerProvider): void {
-  const instrumentation = new LangChainInstrumentation(tracerProvider ? { tracerProvider } : {});
+export function instrumentLangChain(): void {
+  const instrumentation = new LangChainInstrumentation();
   // In ESM the instrumentation's require hook never sees @langchain/core: patch the module we import.
   instrumentation.manuallyInstrument(CallbackManagerModule);
 }
