@@ -10,7 +10,7 @@ import { flushTelemetry, shutdownTelemetry } from "./telemetry/handle.ts";
 import { builtInScenarioFiles, loadScenario, ScenarioError, type Scenario } from "./scenarios/scenario.ts";
 import { replay } from "./scenarios/replay.ts";
 import { diagnosisLines, replayJson, replayReport } from "./scenarios/report.ts";
-import { completeTrace, recordDiagnosis } from "./trace-completion.ts";
+import { completeTrace, recordDiagnosis, TraceSettler } from "./trace-completion.ts";
 import { log } from "./log.ts";
 import { governanceFor } from "./governance/runtime.ts";
 import { enforceRetentionPolicy } from "./retention.ts";
@@ -20,6 +20,7 @@ import {
   OTLP_PROTOCOLS,
   OtlpPusher,
   parseHeaders,
+  withApiToken,
   PushError,
   tracesUrlOf,
   type OtlpProtocol,
@@ -50,8 +51,21 @@ async function serve(config: Config) {
       log.warn({ err: error, traceId }, "trace not diagnosed"),
     );
   };
+  const settler = new TraceSettler(store, governanceFor(config), config.traceSettle);
+  if (settler.watching > 0)
+    log.info({ traces: settler.watching }, "diagnosing the traces a previous run left undiagnosed");
+  const settling = setInterval(
+    () => {
+      try {
+        settler.settle();
+      } catch (error) {
+        log.error({ err: error }, "settling traces failed");
+      }
+    },
+    Math.min(Math.max(config.traceSettle / 4, 250), 5_000),
+  ).unref();
   const { server, url } = await listenApi(
-    createApi(assistant, store, { onAnswered }),
+    createApi(assistant, store, { onAnswered, onSpansReceived: settler.spansArrived }),
     config.port,
     config.host,
   );
@@ -64,6 +78,7 @@ async function serve(config: Config) {
   }, RETENTION_INTERVAL_MS).unref();
   process.once("exit", () => {
     clearInterval(retention);
+    clearInterval(settling);
     server.close();
   });
   return { services, url };
@@ -279,12 +294,13 @@ traceCommand
   )
   .action(async (traceId: string | undefined, options: PushOptions) => {
     if (!traceId && !options.all) throw new UsageError("name a trace, or pass --all");
+    const config = loadConfig();
     const target = {
       tracesUrl: usage(() => tracesUrlOf(options.endpoint)),
       protocol: options.protocol ?? defaultProtocol(),
-      headers: usage(() => parseHeaders(options.header)),
+      headers: usage(() => withApiToken(parseHeaders(options.header), config.incidentApiToken)),
     };
-    const store = new TraceStore(loadConfig().traceStore);
+    const store = new TraceStore(config.traceStore);
     const traceIds = options.all ? store.traceIds() : [traceId as string];
     if (traceId && store.spansOf(traceId).length === 0)
       throw new UsageError(`no trace ${traceId} in ${store.path}`);

@@ -183,6 +183,12 @@ export const SETTINGS = {
     schema: durationSchema,
     doc: "How long the trace store keeps a trace (30s, 12h, 30d); older ones are deleted hourly.",
   },
+  traceSettle: {
+    env: "TRACE_SETTLE",
+    default: "10s",
+    schema: durationSchema,
+    doc: "Quiet time after which `serve` diagnoses a trace it did not answer itself (spans sent over OTLP, or left partial by a crash).",
+  },
   governance: {
     env: "GOVERNANCE",
     default: "on",
@@ -236,6 +242,12 @@ export const SETTINGS = {
     default: "",
     schema: apiTokens,
     doc: "role:token pairs (ingest, analyst, reviewer, admin). When set, every /v1 route needs a bearer token.",
+  },
+  incidentApiToken: {
+    env: "INCIDENT_API_TOKEN",
+    default: "",
+    schema: z.string(),
+    doc: "Bearer token CLI commands send to an API that has API_TOKENS set (`trace push`, unless --header names one).",
   },
   projectName: {
     env: "PHOENIX_PROJECT_NAME",

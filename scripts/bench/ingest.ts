@@ -58,6 +58,56 @@ interface IngestRun {
   delayP99Ms: number;
 }
 
+interface OtlpRun extends IngestRun {
+  /** Requests the receiver refused with 429 (each retried until accepted). */
+  refused: number;
+}
+
+/** How hard the OTLP senders push: the bench's normal load, or an overload that keeps the queue full. */
+export interface OtlpLoad {
+  senders: number;
+  /** The receiver's queue; a request that would overflow it is refused with 429. */
+  maxQueuedSpans: number;
+  /** How long a sender waits after a 429 before it sends the request again. */
+  retryDelayMs: number;
+}
+
+const NORMAL_LOAD: OtlpLoad = { senders: OTLP_SENDERS, maxQueuedSpans: 50_000, retryDelayMs: 50 };
+
+export interface OverloadResult {
+  unloaded_spans_per_s: number;
+  overloaded_spans_per_s: number;
+  /** Overloaded over unloaded throughput: admission before decoding keeps it near 1. */
+  ratio: number;
+  refused_requests: number;
+  event_loop_delay_p99_ms: number;
+}
+
+/**
+ * The OTLP receiver unloaded, then overloaded: four times the senders, a queue of four requests, and
+ * every 429 retried at once (a sender that ignores Retry-After). Refusing costs the receiver nothing
+ * when it decides before decoding, so throughput should stay near the unloaded rate.
+ */
+export async function measureOverload(spanCount: number, dir: string): Promise<OverloadResult> {
+  const unloaded = await otlpPosts(spanCount, join(dir, "unloaded.db"));
+  progress(`otlp unloaded: ${Math.round(unloaded.spansPerS)} spans/s`);
+  const overloaded = await otlpPosts(spanCount, join(dir, "overloaded.db"), {
+    senders: OTLP_SENDERS * 4,
+    maxQueuedSpans: BATCH * 4,
+    retryDelayMs: 0,
+  });
+  progress(
+    `otlp overloaded: ${Math.round(overloaded.spansPerS)} spans/s, ${overloaded.refused} requests refused`,
+  );
+  return {
+    unloaded_spans_per_s: Math.round(unloaded.spansPerS),
+    overloaded_spans_per_s: Math.round(overloaded.spansPerS),
+    ratio: significant(overloaded.spansPerS / unloaded.spansPerS, 3),
+    refused_requests: overloaded.refused,
+    event_loop_delay_p99_ms: overloaded.delayP99Ms,
+  };
+}
+
 /** The raw and exporter rates; the spans are garbage once this returns, before the OTLP run. */
 async function inProcessWrites(spanCount: number, dir: string) {
   const spans = generateSpans(spanCount, SEED);
@@ -128,15 +178,22 @@ async function exporterWrites(spans: readonly ReadableSpan[], path: string): Pro
  * A few concurrent senders in a worker thread POST protobuf batches to the receiver in this thread,
  * until its queue has drained into the store. The event-loop delay is what other requests would wait.
  */
-async function otlpPosts(spanCount: number, path: string): Promise<IngestRun> {
+async function otlpPosts(spanCount: number, path: string, load = NORMAL_LOAD): Promise<OtlpRun> {
   const store = new TraceStore(path);
   // Governance on, as in production: the receiver governs what it stores.
   const config = loadConfig({ TRACE_STORE: path, RESTRICTED_STORE: join(dirname(path), "restricted.db") });
-  const receiver = createOtlpReceiver(store, config);
+  const receiver = createOtlpReceiver(store, config, { maxQueuedSpans: load.maxQueuedSpans });
   const server = express().use(receiver.router).listen(0, "127.0.0.1");
   await once(server, "listening");
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
-  const settings: SenderSettings = { url, senders: OTLP_SENDERS, spanCount, seed: SEED, batchSpans: BATCH };
+  const settings: SenderSettings = {
+    url,
+    senders: load.senders,
+    retryDelayMs: load.retryDelayMs,
+    spanCount,
+    seed: SEED,
+    batchSpans: BATCH,
+  };
   const senders = startTypeScriptWorker(new URL("./otlp-senders.ts", import.meta.url), {
     workerData: settings,
   });
@@ -148,7 +205,7 @@ async function otlpPosts(spanCount: number, path: string): Promise<IngestRun> {
   delay.enable();
   const started = performance.now();
   senders.postMessage("start");
-  await once(senders, "message"); // done
+  const [{ refused }] = (await once(senders, "message")) as [{ refused: number }]; // done
   await receiver.flush();
   const spansPerS = perSecond(spanCount, started);
   delay.disable();
@@ -158,5 +215,5 @@ async function otlpPosts(spanCount: number, path: string): Promise<IngestRun> {
   await once(server, "close");
   store.close();
   expectStored(path, spanCount);
-  return { spansPerS, delayP99Ms: significant(delay.percentile(99) / 1e6, 3) };
+  return { spansPerS, delayP99Ms: significant(delay.percentile(99) / 1e6, 3), refused };
 }

@@ -14,19 +14,21 @@ import { batchesOf } from "./stats.ts";
 export interface SenderSettings {
   url: string;
   senders: number;
+  retryDelayMs: number;
   spanCount: number;
   seed: number;
   batchSpans: number;
 }
 
-const { url, senders, spanCount, seed, batchSpans } = workerData as SenderSettings;
+const { url, senders, retryDelayMs, spanCount, seed, batchSpans } = workerData as SenderSettings;
+let refused = 0;
 
 // The serializer writes each request into a fresh ArrayBuffer, which fetch takes as a body.
 const bodies = batchesOf(generateSpans(spanCount, seed).map(toReadableSpan), batchSpans).map(
   (batch) => ProtobufTraceSerializer.serializeRequest(batch) as Uint8Array<ArrayBuffer>,
 );
 
-/** One export request; a full queue (429) is retried shortly, as an OTLP exporter would. */
+/** One export request; a full queue (429) is retried after `retryDelayMs`. */
 async function post(body: Uint8Array<ArrayBuffer>) {
   for (;;) {
     const response = await fetch(url, {
@@ -37,7 +39,8 @@ async function post(body: Uint8Array<ArrayBuffer>) {
     await response.arrayBuffer();
     if (response.ok) return;
     if (response.status !== 429) throw new Error(`OTLP receiver answered ${response.status}`);
-    await sleep(50);
+    refused++;
+    await sleep(retryDelayMs);
   }
 }
 
@@ -50,4 +53,4 @@ const sender = async () => {
   for (let body = bodies[next++]; body; body = bodies[next++]) await post(body);
 };
 await Promise.all(Array.from({ length: senders }, sender));
-port.postMessage("done");
+port.postMessage({ refused });

@@ -26,8 +26,8 @@ const writer = startTypeScriptWorker(new URL("./otlp-store-writer.ts", import.me
 });
 /** Spans accepted and not yet written. */
 let queued = 0;
-/** What the decoder refused of each request being written, for its answer. */
-const writing = new Map<number, { rejected: number; errorMessage: string }>();
+/** What the decoder refused of each request being written, and its traces, for its answer. */
+const writing = new Map<number, { rejected: number; errorMessage: string; traceIds: string[] }>();
 const flushWaiters: number[] = [];
 
 const reply = (message: IngestReply) => parentPort?.postMessage(message);
@@ -35,7 +35,7 @@ const reply = (message: IngestReply) => parentPort?.postMessage(message);
 writer.on("message", ({ id, rows, inserted, lost }: WriterReply) => {
   queued -= rows;
   reply({ kind: "queued", spans: queued });
-  const decoded = writing.get(id) ?? { rejected: 0, errorMessage: "" };
+  const decoded = writing.get(id) ?? { rejected: 0, errorMessage: "", traceIds: [] };
   writing.delete(id);
   if (lost !== undefined) {
     reply({ kind: "answer", id, failed: `the store did not take the spans (${lost})` });
@@ -47,6 +47,7 @@ writer.on("message", ({ id, rows, inserted, lost }: WriterReply) => {
       id,
       rejected: decoded.rejected + duplicates,
       errorMessage: [decoded.errorMessage, refused].filter(Boolean).join("; "),
+      traceIds: decoded.traceIds,
     });
   }
   if (queued === 0) for (const waiter of flushWaiters.splice(0)) reply({ kind: "flushed", id: waiter });
@@ -69,7 +70,8 @@ parentPort?.on("message", (request: IngestRequest) => {
   const { spans, rejected, errorMessage } = parsed;
   if (queued + spans.length > capacity) return reply({ kind: "answer", id: request.id, full: queued });
   const rows = governSpanRecords(governance, spans).map(toSpanRow);
-  writing.set(request.id, { rejected, errorMessage: errorMessage ?? "" });
+  const traceIds = [...new Set(rows.map((row) => row.trace_id))];
+  writing.set(request.id, { rejected, errorMessage: errorMessage ?? "", traceIds });
   writer.postMessage({ id: request.id, rows } satisfies WriterRequest);
   queued += spans.length;
   // The main thread refuses bodies while the queue is full: it must know at once.

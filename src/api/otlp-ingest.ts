@@ -36,7 +36,8 @@ export type IngestRequest =
   { kind: "ingest"; id: number; format: Format; body: Uint8Array } | { kind: "flush"; id: number };
 
 export type IngestAnswer =
-  | { kind: "answer"; id: number; rejected: number; errorMessage: string }
+  /** Stored: `traceIds` are the traces the request's spans belong to. */
+  | { kind: "answer"; id: number; rejected: number; errorMessage: string; traceIds: string[] }
   | { kind: "answer"; id: number; error: string }
   | { kind: "answer"; id: number; full: number }
   /** Written by the main thread when the worker died before answering. */

@@ -13,6 +13,8 @@ export interface OtlpReceiverOptions {
   maxQueuedSpans?: number;
   /** Limit on the (decompressed) request body; larger ones get a 413. */
   maxBodyBytes?: number;
+  /** Called once a request's spans are committed, with the traces they belong to. */
+  onStored?: (traceIds: readonly string[]) => void;
 }
 
 export interface OtlpReceiver {
@@ -83,7 +85,8 @@ export function createOtlpReceiver(
       }
       if ("full" in answer) throw queueFull(res, answer.full);
       // OTLP/HTTP answers in the request's encoding; partialSuccess is set only when spans were rejected.
-      const { rejected, errorMessage } = answer;
+      const { rejected, errorMessage, traceIds } = answer;
+      options.onStored?.(traceIds);
       const partialSuccess = rejected > 0 ? { rejectedSpans: rejected, errorMessage } : undefined;
       if (format === "json")
         res.json(partialSuccess ? { partialSuccess: { rejectedSpans: String(rejected), errorMessage } } : {});

@@ -45,6 +45,8 @@ const feedbackSchema = z.strictObject({
 export interface ApiOptions {
   /** Called with each answered trace id, e.g. to diagnose the trace once all its spans have arrived. */
   onAnswered?: (traceId: string) => void;
+  /** Called with the traces of each OTLP request once its spans are stored. */
+  onSpansReceived?: (traceIds: readonly string[]) => void;
 }
 
 /** The assistant's HTTP API: ask, feedback, traces and queries, the OTLP receiver, health and metrics. */
@@ -55,7 +57,7 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
   app.disable("x-powered-by");
   app.use("/v1", authenticate(tokens), separateIngest);
   // OTLP/HTTP receiver before the JSON parser: it reads its own (protobuf or JSON, maybe gzipped) bodies.
-  app.use(createOtlpReceiver(store, assistant.config).router);
+  app.use(createOtlpReceiver(store, assistant.config, { onStored: options.onSpansReceived }).router);
   app.use(express.json({ limit: "64kb" }));
 
   app.get("/healthz", (_req, res) => {

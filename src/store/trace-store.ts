@@ -167,6 +167,21 @@ export class TraceStore {
     return (this.db.prepare("SELECT DISTINCT trace_id FROM spans").pluck().all() as string[]).sort();
   }
 
+  /** Traces with spans and no summary: what no one has diagnosed yet, after a crash say. */
+  unsummarizedTraceIds(): string[] {
+    return this.db
+      .prepare(
+        `SELECT DISTINCT trace_id FROM spans AS span
+         WHERE NOT EXISTS (SELECT 1 FROM trace_summaries AS summary WHERE summary.trace_id = span.trace_id)`,
+      )
+      .pluck()
+      .all() as string[];
+  }
+
+  hasSummary(traceId: string): boolean {
+    return this.db.prepare("SELECT 1 FROM trace_summaries WHERE trace_id = ?").get(traceId) !== undefined;
+  }
+
   hasTrace(traceId: string): boolean {
     return this.db.prepare("SELECT 1 FROM spans WHERE trace_id = ? LIMIT 1").get(traceId) !== undefined;
   }

@@ -66,6 +66,25 @@ export function parseHeaders(pairs: readonly string[]): Record<string, string> {
 }
 
 /**
+ * Adds `token` (INCIDENT_API_TOKEN) as the bearer token, unless a --header or the
+ * OTEL_EXPORTER_OTLP_(TRACES_)HEADERS variables already send an Authorization header.
+ */
+export function withApiToken(
+  headers: Record<string, string>,
+  token: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const named = [
+    ...Object.keys(headers),
+    ...[env.OTEL_EXPORTER_OTLP_HEADERS, env.OTEL_EXPORTER_OTLP_TRACES_HEADERS].flatMap((list) =>
+      (list ?? "").split(",").map((pair) => pair.split("=")[0]?.trim() ?? ""),
+    ),
+  ];
+  const authorized = named.some((name) => name.toLowerCase() === "authorization");
+  return token && !authorized ? { ...headers, authorization: `Bearer ${token}` } : headers;
+}
+
+/**
  * Sends stored spans with the official OTLP exporters (protobuf or JSON over HTTP), so endpoint,
  * headers, compression and timeout follow the OTEL_EXPORTER_OTLP_* variables and a 429 or 503 is
  * retried after its Retry-After; and, for Phoenix, the traces' annotations to its span-annotation API.

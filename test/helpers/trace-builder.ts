@@ -290,3 +290,28 @@ const answerAttributes = (answer: AnswerParts) => ({
   [ATTR.answerCitations]: answer.citations,
   [ATTR.answerStructured]: answer.structured,
 });
+
+/** The built spans as another service would send them: OTLP-valid hex ids in `traceId`, its own service name. */
+export function asSentBy(spans: readonly SpanRecord[], traceId: string, service: string): SpanRecord[] {
+  const spanIdOf = (index: number) => (index + 1).toString(16).padStart(16, "0");
+  const indexOf = new Map(spans.map((each, index) => [each.spanId, index]));
+  return spans.map((each, index) => ({
+    ...each,
+    traceId,
+    spanId: spanIdOf(index),
+    parentSpanId: each.parentSpanId === null ? null : spanIdOf(indexOf.get(each.parentSpanId) ?? 0),
+    service,
+    resource: { "service.name": service },
+  }));
+}
+
+/** The incident's wrong story as another service sends it: revocation returned 403, the answer claims it worked. */
+export const wrongStorySentBy = (traceId: string, service = "external-agent"): SpanRecord[] =>
+  asSentBy(
+    healthyTrace()
+      .revoke({ outcome: "error", httpStatus: 403, errorType: "insufficient_scope" })
+      .answer({ claims: [{ kind: "sessions_revoked", evidence: [REVOKE_EVIDENCE] }] })
+      .build(),
+    traceId,
+    service,
+  );

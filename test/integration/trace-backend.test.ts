@@ -7,7 +7,7 @@ import { createAssistant } from "../../src/agent/pipeline.ts";
 import { createApi } from "../../src/api/server.ts";
 import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { fromOtlpJson, toOtlpJson, type ExportTraceServiceRequestJson } from "../../src/store/otlp.ts";
-import { healthyTrace, REVOKE_EVIDENCE } from "../helpers/trace-builder.ts";
+import { wrongStorySentBy } from "../helpers/trace-builder.ts";
 import { runCli, tempStore } from "../helpers/processes.ts";
 import { startFakePhoenix } from "../helpers/fake-phoenix.ts";
 
@@ -305,7 +305,8 @@ describe("OTLP in and out", () => {
       const elena = traceIds.elena!;
       const args = ["trace", "push", elena, "--endpoint", phoenix.url, "--annotations", "phoenix"];
       const env = { TRACE_STORE: traceStore, OTEL_EXPORTER_OTLP_HEADERS: "" };
-      const pushed = await runCli([...args, "--header", "authorization=Bearer phoenix-key-1"], env);
+      // INCIDENT_API_TOKEN authorizes a push that names no Authorization header itself.
+      const pushed = await runCli(args, { ...env, INCIDENT_API_TOKEN: "phoenix-key-1" });
       expect(pushed.code).toBe(0);
       expect(phoenix.spans.map((span) => span.spanId).sort()).toEqual(
         store
@@ -343,17 +344,7 @@ describe("OTLP in and out", () => {
 
   it("diagnoses a trace that another process sent over OTLP", async () => {
     const traceId = "5d2a1c0e9b8f7a6d5c4b3a2918070605";
-    const spans = healthyTrace()
-      .revoke({ outcome: "error", httpStatus: 403, errorType: "insufficient_scope" })
-      .answer({ claims: [{ kind: "sessions_revoked", evidence: [REVOKE_EVIDENCE] }] })
-      .build()
-      .map((span, index) => ({
-        ...span,
-        traceId,
-        spanId: (index + 1).toString(16).padStart(16, "0"),
-        parentSpanId: index === 0 ? null : "0000000000000001",
-        resource: { "service.name": "external-agent" },
-      }));
+    const spans = wrongStorySentBy(traceId);
     const response = await fetch(`${api}/v1/traces`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: "Bearer ingest-token-1" },

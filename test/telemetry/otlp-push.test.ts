@@ -3,7 +3,13 @@ import express from "express";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createOtlpReceiver, type OtlpReceiver } from "../../src/api/otlp-receiver.ts";
-import { OtlpPusher, parseHeaders, PushError, tracesUrlOf } from "../../src/telemetry/otlp-push.ts";
+import {
+  OtlpPusher,
+  parseHeaders,
+  PushError,
+  tracesUrlOf,
+  withApiToken,
+} from "../../src/telemetry/otlp-push.ts";
 import { TraceStore, type AnnotationRecord, type SpanRecord } from "../../src/store/trace-store.ts";
 import { healthyTrace } from "../helpers/trace-builder.ts";
 import { tempStore } from "../helpers/processes.ts";
@@ -154,6 +160,17 @@ describe("where to push", () => {
     expect(() => tracesUrlOf("localhost:4318")).toThrow(
       'OTLP endpoint "localhost:4318" is not an http(s) URL',
     );
+  });
+
+  it("sends INCIDENT_API_TOKEN unless a header or OTEL_EXPORTER_OTLP_HEADERS authorizes already", () => {
+    const bearer = { authorization: "Bearer api-token-1" };
+    expect(withApiToken({ "x-team": "ir" }, "api-token-1", {})).toEqual({ "x-team": "ir", ...bearer });
+    expect(withApiToken({ Authorization: "Basic cGs6c2s=" }, "api-token-1", {})).toEqual({
+      Authorization: "Basic cGs6c2s=",
+    });
+    const env = { OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-team=ir, Authorization=Bearer other" };
+    expect(withApiToken({}, "api-token-1", env)).toEqual({});
+    expect(withApiToken({}, "", {})).toEqual({});
   });
 
   it("reads headers as name=value", () => {
