@@ -5,7 +5,9 @@ export default defineConfig({
     // Not vmThreads/vmForks: they fail inside the LangChain instrumentation's old @opentelemetry/instrumentation.
     pool: "forks",
     include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    globalSetup: ["test/global-setup.ts"],
+    // Generous: a loaded 2-core machine must not fail a test on time alone.
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
   },
 });

@@ -17,6 +17,7 @@ const tests = spawnSync(
   [
     "node_modules/vitest/vitest.mjs",
     "run",
+    "--testTimeout=600000",
     "test/reliability",
     "test/api",
     "test/integration/trace-backend.test.ts",

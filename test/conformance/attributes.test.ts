@@ -5,7 +5,7 @@ import { OpenInferenceSpanKind, SemanticConventions } from "@arizeai/openinferen
 import * as otelIncubating from "@opentelemetry/semantic-conventions/incubating";
 import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { ATTR } from "../../src/semconv.ts";
-import { runCli, tempStore } from "../helpers/processes.ts";
+import { replayedStores } from "../helpers/shared-replay.ts";
 
 type AttributeType = "string" | "int" | "double" | "boolean" | "string[]" | "any";
 interface RegistryAttribute {
@@ -96,11 +96,7 @@ function problemWith(key: string, value: unknown): string | undefined {
 let spans: SpanRecord[] = [];
 
 beforeAll(async () => {
-  const { traceStore } = tempStore();
-  for (const scenario of ["elena", "flaky-revoke", "mdm-timeout", "partial-record"]) {
-    await runCli(["replay", scenario], { TRACE_STORE: traceStore });
-  }
-  const store = new TraceStore(traceStore);
+  const store = new TraceStore((await replayedStores()).traceStore);
   spans = store.traceIds().flatMap((traceId) => store.spansOf(traceId));
   store.close();
 }, 120_000);

@@ -8,7 +8,8 @@ import { createApi } from "../../src/api/server.ts";
 import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { fromOtlpJson, toOtlpJson, type ExportTraceServiceRequestJson } from "../../src/store/otlp.ts";
 import { wrongStorySentBy } from "../helpers/trace-builder.ts";
-import { runCli, tempStore } from "../helpers/processes.ts";
+import { runCli } from "../helpers/processes.ts";
+import { keepOnly, replayedStores } from "../helpers/shared-replay.ts";
 import { startFakePhoenix } from "../helpers/fake-phoenix.ts";
 
 const TOKENS = "ingest:ingest-token-1,analyst:analyst-token-1,admin:admin-token-1";
@@ -16,15 +17,13 @@ let traceStore: string;
 let store: TraceStore;
 let server: Server;
 let api: string;
-const traceIds: Record<string, string> = {};
+let traceIds: Record<string, string> = {};
 
 /** Three recorded scenarios in one store, served by the API in this process. */
 beforeAll(async () => {
-  traceStore = tempStore().traceStore;
-  for (const scenario of ["healthy", "elena", "cheap-route"]) {
-    const run = await runCli(["replay", scenario, "--json"], { TRACE_STORE: traceStore });
-    traceIds[scenario] = (JSON.parse(run.stdout) as { traceId: string }).traceId;
-  }
+  const replayed = await replayedStores();
+  traceStore = replayed.traceStore;
+  traceIds = keepOnly(replayed, ["healthy", "elena", "cheap-route"]);
   store = new TraceStore(traceStore);
   const config = loadConfig({
     TRACE_STORE: traceStore,
@@ -57,10 +56,11 @@ describe("GET /v1/traces", () => {
   it("lists summaries newest first with verdict, first bad stage, cost and latency", async () => {
     const { body } = await get("/v1/traces");
     const traces = body.traces as Record<string, unknown>[];
+    // Replayed in alphabetical order: cheap-route, elena, healthy.
     expect(traces.map((trace) => trace.trace_id)).toEqual([
-      traceIds["cheap-route"],
-      traceIds.elena,
       traceIds.healthy,
+      traceIds.elena,
+      traceIds["cheap-route"],
     ]);
     expect(traces[1]).toMatchObject({
       verdict: "unsupported",
@@ -72,7 +72,7 @@ describe("GET /v1/traces", () => {
       status: "ERROR",
     });
     expect(traces[1]!.cost_usd).toBeGreaterThan(0);
-    expect(traces[2]).toMatchObject({
+    expect(traces[0]).toMatchObject({
       verdict: "supported",
       first_bad_stage: "none",
       finding_count: 0,
@@ -86,8 +86,8 @@ describe("GET /v1/traces", () => {
     expect(await listed("feedback=escalated")).toEqual([traceIds.elena]);
     expect(await listed("route=fast&model=sim-small")).toEqual([traceIds["cheap-route"]]);
     expect(await listed("prompt_version=synthesizer-v2&status=OK")).toEqual([
-      traceIds["cheap-route"],
       traceIds.healthy,
+      traceIds["cheap-route"],
     ]);
     expect(await listed(`from=${new Date(Date.now() + 60_000).toISOString()}`)).toEqual([]);
   });
@@ -157,9 +157,7 @@ describe("named queries", () => {
       body: { error: { field: "limit" } },
     });
     const newest = await get("/v1/queries/policy-retrieved-not-cited?limit=1");
-    expect((newest.body.rows as { trace_id: string }[]).map((row) => row.trace_id)).toEqual([
-      traceIds["cheap-route"],
-    ]);
+    expect((newest.body.rows as { trace_id: string }[]).map((row) => row.trace_id)).toEqual([traceIds.elena]);
   });
 });
 

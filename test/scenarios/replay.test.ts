@@ -2,61 +2,43 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, tempStore } from "../helpers/processes.ts";
-
-interface ReplayOutput {
-  scenario: string;
-  traceId: string;
-  diagnosis: { findings: Record<string, unknown>[] };
-  expectations: { passed: boolean; failures: string[] };
-}
-
-const parseLines = (stdout: string) =>
-  stdout
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as ReplayOutput);
+import { parseReplayLines, replayedStores, type ReplayOutput } from "../helpers/shared-replay.ts";
 
 describe("replay", () => {
-  it(
-    "replays every built-in scenario green, one JSON object per line, also with API_TOKENS set",
-    { timeout: 180_000 },
-    async () => {
-      const { traceStore } = tempStore();
-      // The runner's own server takes a token of the runner's: configured tokens do not lock it out.
-      const run = await runCli(["replay", "--all", "--json"], {
-        TRACE_STORE: traceStore,
-        API_TOKENS: "analyst:analyst-token-1,ingest:ingest-token-1",
-      });
-      const results = parseLines(run.stdout);
-      expect(results.map((result) => result.scenario)).toEqual([
-        "cheap-route",
-        "elena",
-        "flaky-revoke",
-        "healthy",
-        "mdm-timeout",
-        "partial-record",
-        "revoke-403",
-        "stale-runbook",
-        "stale-snapshot",
-      ]);
-      for (const result of results)
-        expect(result.expectations, result.scenario).toEqual({ passed: true, failures: [] });
-      expect(run.code).toBe(0);
-    },
-  );
+  it("replays every built-in scenario green, one JSON object per line, also with API_TOKENS set", async () => {
+    // The shared replay runs with API_TOKENS set: the runner's own server takes a token of the
+    // runner's, so configured tokens do not lock it out.
+    const { results, code } = await replayedStores();
+    expect(results.map((result) => result.scenario)).toEqual([
+      "cheap-route",
+      "elena",
+      "flaky-revoke",
+      "healthy",
+      "mdm-timeout",
+      "partial-record",
+      "revoke-403",
+      "stale-runbook",
+      "stale-snapshot",
+    ]);
+    for (const result of results)
+      expect(result.expectations, result.scenario).toEqual({ passed: true, failures: [] });
+    expect(code).toBe(0);
+  });
 
-  it("gives the same findings on every replay of a scenario", { timeout: 60_000 }, async () => {
+  it("gives the same findings on every replay of a scenario", async () => {
     const { traceStore } = tempStore();
-    const runs = await Promise.all(
-      [1, 2].map(() => runCli(["replay", "elena", "--json"], { TRACE_STORE: traceStore })),
-    );
-    const [first, second] = runs.map((run) => parseLines(run.stdout)[0]!);
-    expect(first!.traceId).not.toBe(second!.traceId);
+    const [run, shared] = await Promise.all([
+      runCli(["replay", "elena", "--json"], { TRACE_STORE: traceStore }),
+      replayedStores(),
+    ]);
+    const first = shared.results.find((result) => result.scenario === "elena")!;
+    const second = parseReplayLines(run.stdout)[0]!;
+    expect(first.traceId).not.toBe(second.traceId);
     // Span ids and the as-of times quoted in explanations differ from run to run; the findings do not.
     const comparable = (result: ReplayOutput) =>
       result.diagnosis.findings.map(({ spanId: _spanId, explanation: _explanation, ...finding }) => finding);
-    expect(comparable(first!)).toEqual(comparable(second!));
-    expect(first!.diagnosis.findings.length).toBeGreaterThanOrEqual(5);
+    expect(comparable(first)).toEqual(comparable(second));
+    expect(first.diagnosis.findings.length).toBeGreaterThanOrEqual(5);
   });
 
   it("rejects a bad scenario file with exit 2, the file and the field", async () => {
@@ -83,7 +65,7 @@ describe("replay", () => {
     );
     const run = await runCli(["replay", file, "--json"], { TRACE_STORE: traceStore });
     expect(run.code).toBe(1);
-    expect(parseLines(run.stdout)[0]!.expectations).toEqual({
+    expect(parseReplayLines(run.stdout)[0]!.expectations).toEqual({
       passed: false,
       failures: ["verdict: expected unsupported, got supported"],
     });

@@ -9,8 +9,8 @@ import { createViewer } from "../../src/viewer/index.ts";
 import { html } from "../../src/viewer/html.ts";
 import { HIDDEN_PAYLOAD } from "../../src/viewer/trace-page.ts";
 import { stageCounts } from "../../src/viewer/monitoring-page.ts";
-import { tempStore } from "../helpers/processes.ts";
-import { CHROMIUM, launchChromium, replayAll, serveViewer } from "./fixture.ts";
+import { CHROMIUM, launchChromium, serveViewer } from "./fixture.ts";
+import { replayedStores } from "../helpers/shared-replay.ts";
 import { BearerTokens } from "../../src/shared/bearer-tokens.ts";
 
 const TOKENS = new Map([
@@ -28,9 +28,9 @@ let guarded: { url: string; server: Server };
 
 /** Every built-in scenario replayed into a fresh store, then two viewers over it: open, and with tokens. */
 beforeAll(async () => {
-  const { traceStore } = tempStore();
-  traceIds = await replayAll(traceStore);
-  store = new TraceStore(traceStore);
+  const replayed = await replayedStores();
+  traceIds = replayed.traceIds;
+  store = new TraceStore(replayed.traceStore);
   const revoke = store
     .spansOf(traceIds.elena as string)
     .find((span) => span.attributes["tool.name"] === "revoke_sessions");

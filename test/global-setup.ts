@@ -1,0 +1,17 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Where test/helpers/shared-replay.ts keeps the one replay of the built-in scenarios per run. */
+    sharedReplayDir: string;
+  }
+}
+
+export default function setup({ provide }: TestProject) {
+  const dir = mkdtempSync(join(tmpdir(), "incident-assistant-shared-"));
+  provide("sharedReplayDir", dir);
+  return () => rmSync(dir, { recursive: true, force: true });
+}
