@@ -4,6 +4,9 @@ export default defineConfig({
   test: {
     // Not vmThreads/vmForks: they fail inside the LangChain instrumentation's old @opentelemetry/instrumentation.
     pool: "forks",
+    // Most slow tests wait on child processes (the CLI, the mock services, a browser): more files than
+    // cores keeps both cores busy. The default, one fewer worker than cores, is one worker here.
+    maxWorkers: 3,
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],
     // Generous: a loaded 2-core machine must not fail a test on time alone.

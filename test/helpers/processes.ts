@@ -40,7 +40,10 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
   });
 }
 
-/** Starts a long-running command and resolves once a stdout line matches `ready`. */
+/**
+ * Starts a long-running command in a process group of its own and resolves once a stdout line
+ * matches `ready`; `stop` ends the whole group (npm, node, the mock services it started).
+ */
 export function startCli(
   command: string[],
   env: Record<string, string>,
@@ -50,7 +53,10 @@ export function startCli(
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: "warn", ...withStores(env) },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   let output = "";
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
   return new Promise((resolve, reject) => {
@@ -67,10 +73,25 @@ export function startCli(
   });
 }
 
+const running = new Set<ChildProcess>();
+// A test that fails or times out still leaves nothing running.
+process.once("exit", () => {
+  for (const child of running) killGroup(child, "SIGKILL");
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  try {
+    process.kill(-(child.pid as number), signal);
+  } catch {
+    child.kill(signal); // the group is gone already
+  }
+}
+
+/** Ends a process started by `startCli` and every process of its group; resolves once it has exited. */
 export function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once("exit", () => resolve());
-    child.kill(signal);
+    killGroup(child, signal);
   });
 }
