@@ -84,6 +84,20 @@ async function serve(config: Config) {
   return { services, url };
 }
 
+/** What a step that takes a while is doing, on stderr so that stdout keeps only results. */
+const progress = (message: string) => process.stderr.write(pc.dim(`${message}\n`));
+
+/**
+ * In human mode a tool failure is the point of a scenario, not news: logs below errors stay quiet
+ * unless LOG_LEVEL asks for them.
+ */
+function quietLogsFor(json: boolean | undefined) {
+  if (!json && process.env.LOG_LEVEL === undefined) log.level = "error";
+}
+
+/** The scenario a newcomer should open first: the incident the project exists to explain. */
+const START_HERE = "elena";
+
 function printUrls(url: string, services: RunningServices) {
   const line = (label: string, value: string) => console.log(`  ${label.padEnd(14)} ${value}`);
   console.log(pc.bold("Incident assistant is running"));
@@ -110,18 +124,25 @@ program
   .description("start the model, mock services and API, and print where to look")
   .action(async () => {
     const config = loadConfig();
+    progress("Starting the simulated model, the mock services and the API...");
     const { services, url } = await serve(config);
     const store = new TraceStore(config.traceStore);
     console.log(pc.dim("Replaying the built-in scenarios so there is something to look at..."));
     // Their tool failures are the point of the scenarios, not news: keep the logs quiet meanwhile.
     const logLevel = log.level;
     log.level = "error";
+    let startHere: string | undefined;
     for (const file of builtInScenarioFiles()) {
       const result = await replay(loadScenario(file), config, services, store);
       const mark = result.diagnosis.verdict === "supported" ? pc.green("supported  ") : pc.red("unsupported");
       console.log(`  ${mark} ${result.scenario.padEnd(15)} ${url}/traces/${result.traceId}`);
+      if (result.scenario === START_HERE) startHere = `${url}/traces/${result.traceId}`;
     }
     log.level = logLevel;
+    if (startHere)
+      console.log(
+        `\n${pc.bold("Start here:")} ${startHere}\n  the stolen-laptop answer that said "encrypted, sessions revoked" while the revocation returned 403.`,
+      );
     console.log();
     printUrls(url, services);
   });
@@ -143,6 +164,8 @@ program
   .option("--json", "print the answer as JSON")
   .action(async (question: string, options: { analyst?: string; json?: boolean }) => {
     const config = loadConfig();
+    quietLogsFor(options.json);
+    if (!options.json) progress("Starting the simulated model and the mock services...");
     const services = await startServices(config);
     try {
       const result = await answerIncident(createAssistant(config, services.urls), {
@@ -189,11 +212,14 @@ program
       loadScenario,
     );
     const config = loadConfig();
+    quietLogsFor(options.json);
+    if (!options.json) progress("Starting the simulated model and the mock services...");
     const services = await startServices(config);
     const store = new TraceStore(config.traceStore);
     let allPassed = true;
     try {
-      for (const scenario of scenarios) {
+      for (const [index, scenario] of scenarios.entries()) {
+        if (!options.json) progress(`Replaying ${scenario.id} (${index + 1}/${scenarios.length})...`);
         const result = await replay(scenario, config, services, store);
         allPassed &&= result.expectations.passed;
         console.log(options.json ? JSON.stringify(replayJson(result)) : replayReport(result));

@@ -26,14 +26,15 @@ const KEY_ATTRIBUTES: readonly [label: string, key: string][] = [
 function describe(span: SpanRecord): string {
   const duration = `${(Number(span.endNs - span.startNs) / 1e6).toFixed(1)}ms`;
   const kind = span.oiKind ?? span.spanKind;
-  const status = span.statusCode === "ERROR" ? pc.red("ERROR") : pc.green(span.statusCode);
+  // UNSET is most spans' status and says nothing: only a set status is shown.
+  const status = { ERROR: pc.red("ERROR "), OK: pc.green("OK "), UNSET: "" }[span.statusCode] ?? "";
   const details = KEY_ATTRIBUTES.flatMap(([label, key]) => {
     const value = span.attributes[key];
     if (value === undefined || value === null || value === "") return [];
     const shown = typeof value === "number" && label === "cost_usd" ? value.toFixed(6) : String(value);
     return [`${label}=${shown}`];
   });
-  return `${pc.bold(span.name)} ${pc.cyan(kind)} ${pc.dim(span.service)} ${duration} ${status} ${pc.dim(details.join(" "))}`;
+  return `${pc.bold(span.name)} ${pc.cyan(kind)} ${pc.dim(span.service)} ${duration} ${status}${pc.dim(details.join(" "))}`.trimEnd();
 }
 
 /**

@@ -1,3 +1,4 @@
+import { annotationsToFindings, diagnosisOf } from "./diagnosis/index.ts";
 import type { SpanRecord, TraceStore } from "./store/trace-store.ts";
 import { modelUsage, requestFacts, rootOf, traceStatus } from "./store/trace-summary.ts";
 
@@ -13,6 +14,9 @@ export function traceView(store: TraceStore, traceId: string) {
   const annotations = store.annotationsOf(traceId);
   const usage = modelUsage(spans);
   const request = requestFacts(root);
+  // The stored diagnosis, in the shape `replay --json` prints; none until the trace is diagnosed.
+  const diagnosed = annotations.some((annotation) => annotation.name === "verdict");
+  const diagnosis = diagnosisOf(annotationsToFindings(annotations, spans));
   return {
     trace_id: traceId,
     summary: {
@@ -29,6 +33,8 @@ export function traceView(store: TraceStore, traceId: string) {
       prompt_version: request.promptVersion,
       tokens: usage.tokens,
       cost_usd: usage.costUsd,
+      verdict: diagnosed ? diagnosis.verdict : null,
+      first_bad_stage: diagnosed ? diagnosis.firstBadStage : null,
       feedback: feedback?.outcome ?? null,
     },
     spans: spans.map((span) => ({
@@ -46,7 +52,7 @@ export function traceView(store: TraceStore, traceId: string) {
       events: span.events,
       links: span.links,
     })),
-    findings: annotations.filter((annotation) => annotation.annotatorKind === "CODE"),
+    findings: diagnosis.findings,
     annotations,
     feedback: store.feedbackOf(traceId),
   };

@@ -15,6 +15,7 @@ export type { Stage } from "../semconv.ts";
 export { diagnosisOf, type Diagnosis, type Finding, type FindingKind } from "./finding.ts";
 export { annotationsToFindings, findingsToAnnotations, verdictAnnotation } from "./annotations.ts";
 export { storyOf } from "./story.ts";
+export { DIAGNOSIS_LEGEND } from "./legend.ts";
 
 /**
  * Where the wrong story entered one trace: pure checks over the stored spans, using only what the

@@ -54,7 +54,7 @@ export async function replay(
     "127.0.0.1",
   );
   try {
-    const { trace_id: traceId, answer } = await ask(url, scenario.request, runnerToken);
+    const { trace_id: traceId, answer } = await ask(url, scenario.id, scenario.request, runnerToken);
     await flushTelemetry();
     const exporters = Object.values(services.started);
     const governance = governanceFor(config);
@@ -102,8 +102,13 @@ async function applyWorld(services: RunningServices, world: Scenario["rawWorld"]
   }
 }
 
+/**
+ * Asks as an analyst would, in a session named after the scenario (`scenario:<id>`): the trace list
+ * shows which replay a trace came from, while the assistant itself never knows a scenario runs.
+ */
 async function ask(
   apiUrl: string,
+  scenarioId: string,
   request: Scenario["request"],
   token: string,
 ): Promise<{ trace_id: string; answer: Answer }> {
@@ -112,6 +117,7 @@ async function ask(
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: JSON.stringify({
       question: request.question,
+      session_id: `scenario:${scenarioId}`,
       ...(request.analyst && { analyst: request.analyst }),
     }),
   });

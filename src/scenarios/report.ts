@@ -1,6 +1,6 @@
 import pc from "picocolors";
 import type { Diagnosis } from "../diagnosis/index.ts";
-import { storyOf } from "../diagnosis/story.ts";
+import { DIAGNOSIS_LEGEND, storyOf } from "../diagnosis/index.ts";
 import type { SpanRecord } from "../store/trace-store.ts";
 import { renderTree } from "../trace-tree.ts";
 import type { ReplayResult } from "./replay.ts";
@@ -31,6 +31,8 @@ export function diagnosisLines(spans: readonly SpanRecord[], diagnosis: Diagnosi
     "",
     `${pc.bold("Verdict:")} ${verdict}   ${pc.bold("first bad stage:")} ${diagnosis.firstBadStage}`,
     storyOf(diagnosis),
+    "",
+    ...DIAGNOSIS_LEGEND.map(({ term, meaning }) => pc.dim(`${term}: ${meaning}`)),
   ];
 }
 

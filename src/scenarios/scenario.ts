@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { worldSchema } from "./world.ts";
+import { requiredFieldError, worldSchema } from "./world.ts";
 import { durationSchema } from "../shared/duration.ts";
 import { ROUTING_POLICIES, SYNTHESIZER_PROMPTS } from "../config.ts";
 import { FEEDBACK_OUTCOMES } from "../feedback.ts";
@@ -58,21 +58,39 @@ export const scenarioSchema = z.strictObject({
     .optional(),
 });
 
+/** The scenario file as a JSON Schema, for editors: what an author may write (defaults as defaults). */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(scenarioSchema, { io: "input", unrepresentable: "any" }),
+    title: "Incident assistant scenario",
+    description:
+      "A replayable incident: the question, the world the mock services serve, and what the diagnosis should find (SPEC section 4).",
+  };
+}
+
 export type Scenario = z.infer<typeof scenarioSchema> & {
   /** The world sections as written in the file, which the mock services' admin endpoints parse themselves. */
   rawWorld: Record<string, unknown>;
   file: string;
 };
 
-/** A scenario file that cannot be used: names the file, the field path and what was expected. */
+/**
+ * A scenario file that cannot be used: names the file, then each bad field path and what was
+ * expected there, one per line (`field` and `expected` are the first).
+ */
 export class ScenarioError extends Error {
   override name = "ScenarioError";
   constructor(
     readonly file: string,
     readonly field: string,
     readonly expected: string,
+    more: readonly { field: string; expected: string }[] = [],
   ) {
-    super(`${file}: ${field}: ${expected}`);
+    super(
+      [{ field, expected }, ...more]
+        .map((problem) => `${file}: ${problem.field}: ${problem.expected}`)
+        .join("\n"),
+    );
   }
 }
 
@@ -81,7 +99,12 @@ export function scenarioFile(idOrPath: string): string {
   if (existsSync(idOrPath)) return resolve(idOrPath);
   const builtIn = join(SCENARIOS_DIR, `${idOrPath}.yaml`);
   if (existsSync(builtIn)) return builtIn;
-  throw new ScenarioError(idOrPath, "(file)", "no such file, and no built-in scenario with that id");
+  const known = builtInScenarioFiles().map((path) => basename(path, ".yaml"));
+  throw new ScenarioError(
+    idOrPath,
+    "(file)",
+    `no such file, and no built-in scenario with that id (built-in: ${known.join(", ")})`,
+  );
 }
 
 export function builtInScenarioFiles(): string[] {
@@ -97,10 +120,14 @@ export function loadScenario(idOrPath: string): Scenario {
   const yamlError = document.errors[0];
   if (yamlError) throw new ScenarioError(file, "(yaml)", yamlError.message);
   const raw: unknown = document.toJS();
-  const parsed = scenarioSchema.safeParse(raw);
+  const parsed = scenarioSchema.safeParse(raw, { error: requiredFieldError });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ScenarioError(file, issue?.path.join(".") || "(root)", issue?.message ?? "invalid scenario");
+    // Every problem at once: fixing a file one error per run is slow.
+    const [first, ...more] = parsed.error.issues.map((issue) => ({
+      field: issue.path.join(".") || "(root)",
+      expected: issue.message,
+    }));
+    throw new ScenarioError(file, first?.field ?? "(root)", first?.expected ?? "invalid scenario", more);
   }
   const rawWorld = (raw as { world?: Record<string, unknown> }).world ?? {};
   return { ...parsed.data, rawWorld, file };

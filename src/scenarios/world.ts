@@ -21,20 +21,33 @@ export const employeeIdSchema = z
   .regex(EMPLOYEE_ID, { error: "expected an employee id such as E-10442" });
 export const assetTagSchema = z.string().regex(ASSET_TAG, { error: "expected an asset tag such as LT-4821" });
 
-export const deviceSchema = z.strictObject({
-  asset: assetTagSchema,
-  serial: z.string().min(1),
-  owner: employeeIdSchema,
-  owner_name: z.string().min(1),
-  owner_email: z.email(),
-  last_seen_ip: z.union([z.ipv4(), z.ipv6()]),
-  encrypted: z.boolean(),
-  locked: z.boolean().default(false),
-  wiped: z.boolean().default(false),
-  model: z.string().default("MacBook Pro 14"),
-  os: z.string().default("macOS 15.1"),
-});
-export type Device = z.infer<typeof deviceSchema>;
+/**
+ * A device record. Only `asset`, `owner` and `encrypted` are required; the rest get plausible
+ * defaults derived from them, so a scenario states only what it is about.
+ */
+export const deviceSchema = z
+  .strictObject({
+    asset: assetTagSchema,
+    serial: z.string().min(1).optional(),
+    owner: employeeIdSchema,
+    owner_name: z.string().min(1).optional(),
+    owner_email: z.email().optional(),
+    last_seen_ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+    encrypted: z.boolean(),
+    locked: z.boolean().default(false),
+    wiped: z.boolean().default(false),
+    model: z.string().default("MacBook Pro 14"),
+    os: z.string().default("macOS 15.1"),
+  })
+  .transform((device) => ({
+    ...device,
+    serial: device.serial ?? `C02${device.asset.replace("-", "")}`,
+    owner_name: device.owner_name ?? `Employee ${device.owner}`,
+    owner_email: device.owner_email ?? `${device.owner.toLowerCase()}@example.com`,
+    // TEST-NET-2 (RFC 5737): an address that is plausible and never anyone's.
+    last_seen_ip: device.last_seen_ip ?? "198.51.100.7",
+  }));
+export type Device = z.output<typeof deviceSchema>;
 
 export const mdmWorldSchema = z.strictObject({
   /** Age of the inventory snapshot the MDM serves, in milliseconds once parsed. */
@@ -64,6 +77,10 @@ export const worldSchema = z.strictObject({
   runbooks: runbooksWorldSchema.prefault({}),
 });
 export type World = z.infer<typeof worldSchema>;
+
+/** Zod's message for a missing field, in a scenario author's words. */
+export const requiredFieldError = (issue: { input?: unknown; code?: string }) =>
+  issue.input === undefined && issue.code === "invalid_type" ? "required" : undefined;
 
 /** The section of the world file named by `WORLD_FILE` (`{mdm, sessions, runbooks}`) that one service takes. */
 export async function worldSectionFromFile(section: keyof World): Promise<unknown> {

@@ -41,6 +41,8 @@ export interface TraceListItem {
   start: string;
   duration_ms: number;
   status: string;
+  /** The caller's session (a replay's is `scenario:<id>`). */
+  session_id: string | null;
   category: string | null;
   severity: string | null;
   route: string | null;
@@ -51,6 +53,8 @@ export interface TraceListItem {
   verdict: string | null;
   first_bad_stage: string | null;
   finding_count: number;
+  /** The earliest finding in pipeline order, what a reader looks at first. */
+  first_finding: string | null;
   feedback_outcome: string | null;
 }
 
@@ -85,9 +89,11 @@ export function listTraces(
   }
   const rows = store.db
     .prepare(
-      `SELECT trace_id, start_ns, duration_ms, status, category, severity, route, model, prompt_version, tokens,
-              cost_usd, verdict, first_bad_stage, finding_count, feedback_outcome
-       FROM trace_summaries ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      `SELECT trace_id, start_ns, duration_ms, status, session_id, category, severity, route, model, prompt_version,
+              tokens, cost_usd, verdict, first_bad_stage, finding_count, feedback_outcome,
+              (SELECT kind FROM trace_findings AS f WHERE f.trace_id = s.trace_id ORDER BY f.rowid LIMIT 1)
+                AS first_finding
+       FROM trace_summaries AS s ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
        ORDER BY start_ns DESC, trace_id DESC LIMIT @limit`,
     )
     .safeIntegers(true)

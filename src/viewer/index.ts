@@ -140,7 +140,7 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
   function payloadsFor(role: Role, traceId: string): Payloads {
     if (!canSeeRestricted(role)) return { access: "hidden" };
     const bySpan = options.restrictedPayloads?.(traceId, { role });
-    return bySpan ? { access: "shown", bySpan } : { access: "not-stored" };
+    return bySpan ? { access: "shown", bySpan, open: tokens.open } : { access: "not-stored" };
   }
 
   // Errors on the viewer's routes become pages, not the API's JSON; the API's errors never come here.

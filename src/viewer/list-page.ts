@@ -89,11 +89,26 @@ function namedQueries(): SafeHtml {
   </nav>`;
 }
 
+/** A replay's scenario id, from the session the replay runner asks in. */
+const scenarioOf = (trace: TraceListItem) => trace.session_id?.match(/^scenario:(.+)$/)?.[1];
+
+/** What a reader picks a trace by: the scenario it replays, or its id; then what it was about. */
+function traceCell(trace: TraceListItem): SafeHtml {
+  const scenario = scenarioOf(trace);
+  const label = scenario
+    ? html`<a class="trace-link" href="/traces/${trace.trace_id}">${scenario}</a>
+        <span class="hint mono">${trace.trace_id.slice(0, 8)}</span>`
+    : html`<a class="trace-link mono" href="/traces/${trace.trace_id}">${trace.trace_id.slice(0, 12)}…</a>`;
+  return html`${label}
+    <div class="hint">${trace.category?.replaceAll("_", " ") ?? "no category"}</div>`;
+}
+
 function row(trace: TraceListItem): SafeHtml {
   return html`<tr>
     <td class="nowrap">${time(trace.start)}</td>
-    <td><a class="trace-link mono" href="/traces/${trace.trace_id}">${trace.trace_id.slice(0, 12)}…</a></td>
+    <td>${traceCell(trace)}</td>
     <td>${verdictBadge(trace.verdict)}</td>
+    <td>${trace.first_finding ?? "–"}</td>
     <td>${trace.first_bad_stage ?? "–"}</td>
     <td class="nowrap">${trace.route ?? "–"} / ${trace.model ?? "–"}</td>
     <td class="nowrap">${trace.prompt_version ?? "–"}</td>
@@ -119,6 +134,7 @@ function traceTable(list: TraceList, raw: RawQuery): SafeHtml {
           "Time",
           "Trace",
           "Verdict",
+          "First finding",
           "First bad stage",
           "Route / model",
           "Prompt",

@@ -1,6 +1,6 @@
 import { SemanticConventions as SC } from "@arizeai/openinference-semantic-conventions";
 import type { SpanRecord } from "../store/trace-store.ts";
-import { storyOf, type Finding } from "../diagnosis/index.ts";
+import { DIAGNOSIS_LEGEND, storyOf, type Finding } from "../diagnosis/index.ts";
 import type { ToolCall } from "../diagnosis/trace-facts.ts";
 import { text } from "../diagnosis/attribute-values.ts";
 import { FEEDBACK_OUTCOMES } from "../feedback.ts";
@@ -20,7 +20,8 @@ export const HIDDEN_PAYLOAD = "Hidden: restricted payload — needs a reviewer t
 export type Payloads =
   | { access: "hidden" }
   | { access: "not-stored" }
-  | { access: "shown"; bySpan: Record<string, Record<string, unknown>> };
+  /** `open`: shown to anyone because no API_TOKENS are set, not because a reviewer signed in. */
+  | { access: "shown"; bySpan: Record<string, Record<string, unknown>>; open: boolean };
 
 const BUTTON_LABELS: Record<(typeof FEEDBACK_OUTCOMES)[number], string> = {
   confirmed: "Confirm",
@@ -46,7 +47,12 @@ function payloadOf(payloads: Payloads, spanId: string): SafeHtml {
     case "shown": {
       const payload = payloads.bySpan[spanId];
       return payload && Object.keys(payload).length > 0
-        ? attributeTable(Object.entries(payload), "Raw attributes, from the restricted tier")
+        ? attributeTable(
+            Object.entries(payload),
+            payloads.open
+              ? "Raw attributes, from the restricted tier: shown to anyone because API_TOKENS is not set (the API and viewer are open, on loopback by default); set it so that only reviewers see them"
+              : "Raw attributes, from the restricted tier (reviewer role; this read is audited)",
+          )
         : html`<p class="notice">No restricted payload was kept for this span.</p>`;
     }
   }
@@ -105,6 +111,18 @@ function diagnosisSection(model: TraceModel): SafeHtml {
   >
     <h2 id="diagnosis-title">Diagnosis</h2>
     <p>${storyOf(model.diagnosis)}</p>
+    <details class="legend">
+      <summary>How to read a diagnosis</summary>
+      <dl>
+        ${DIAGNOSIS_LEGEND.map(
+          ({ term, meaning }) =>
+            html`<div>
+              <dt>${term}</dt>
+              <dd>${meaning}</dd>
+            </div>`,
+        )}
+      </dl>
+    </details>
   </section>`;
 }
 

@@ -33,6 +33,7 @@ const expectQuotient = (ratio: number, numerator: number, denominator: number) =
   expect(Math.abs(ratio - numerator / denominator)).toBeLessThanOrEqual(0.005 * (numerator / denominator));
 
 describe("npm run bench -- --json --quick", () => {
+  // The timeout is a ceiling for a hung run, not a deadline: on a loaded 2-core machine it takes minutes.
   it("prints one JSON object with exactly the contract's keys and consistent numbers", async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
@@ -70,5 +71,5 @@ describe("npm run bench -- --json --quick", () => {
     expect(Number.isFinite(overhead.cpu_ms_added_per_request)).toBe(true);
     expect(Number.isFinite(overhead.cpu_us_per_span)).toBe(true);
     expect(memory.rss_mb_peak).toBeGreaterThan(0);
-  }, 90_000);
+  }, 600_000);
 });

@@ -99,7 +99,7 @@ beforeAll(async () => {
   const store = new TraceStore((await replayedStores()).traceStore);
   spans = store.traceIds().flatMap((traceId) => store.spansOf(traceId));
   store.close();
-}, 120_000);
+});
 
 describe("every stored span of a scenario run", () => {
   it("uses only known attribute names, with the types their conventions give", () => {

@@ -128,7 +128,7 @@ describe("canaries through every input", () => {
   let off: RunArtifacts;
   beforeAll(async () => {
     [on, off] = await Promise.all([replayWithCanaries("on"), replayWithCanaries("off")]);
-  }, 120_000);
+  });
   afterAll(() => undefined);
 
   it("leaves no secret in the store files, the OTLP export, the logs or the answers", () => {

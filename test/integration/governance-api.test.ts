@@ -26,7 +26,7 @@ beforeAll(async () => {
   serve = started.child;
   api = started.match[1] as string;
   store = new TraceStore(traceStore);
-}, 60_000);
+});
 
 afterAll(async () => {
   await stop(serve);
@@ -55,7 +55,7 @@ describe("payload tiers over HTTP", () => {
     expect(asked.status).toBe(200);
     const traceId = asked.body.trace_id as string;
     await expect
-      .poll(() => samplingOf(traceId), { timeout: 10_000 })
+      .poll(() => samplingOf(traceId), { timeout: 60_000 })
       .toEqual({
         sampling_decision: "dropped",
         sampling_reason: "not_sampled",

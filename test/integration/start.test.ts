@@ -12,7 +12,7 @@ afterAll(() => stop(started));
  */
 it(
   "npm start replays the built-ins, prints where to look and answers over HTTP",
-  { timeout: 120_000 },
+  { timeout: 300_000 },
   async () => {
     const { traceStore } = tempStore();
     const run = await startCli(
@@ -40,7 +40,7 @@ it(
 
     const store = new TraceStore(traceStore);
     await expect
-      .poll(() => new Set(store.spansOf(traceId).map((span) => span.service)), { timeout: 10_000 })
+      .poll(() => new Set(store.spansOf(traceId).map((span) => span.service)), { timeout: 60_000 })
       .toEqual(new Set(["incident-assistant", "llm", "mdm", "sessions"]));
     const trace = (await (await fetch(`${api}/v1/traces/${traceId}`)).json()) as {
       spans: { parent_span_id: string | null }[];
@@ -53,7 +53,7 @@ it(
       };
       return list.traces.find((trace) => trace.trace_id === traceId);
     };
-    await expect.poll(async () => (await summary())?.verdict, { timeout: 10_000 }).toBe("supported");
+    await expect.poll(async () => (await summary())?.verdict, { timeout: 60_000 }).toBe("supported");
     expect((await summary())?.finding_count).toBe(0);
     store.close();
   },

@@ -37,7 +37,7 @@ beforeAll(async () => {
   server = app.listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
   api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}, 120_000);
+});
 
 afterAll(() => {
   server?.close();
@@ -90,6 +90,20 @@ describe("GET /v1/traces", () => {
       traceIds["cheap-route"],
     ]);
     expect(await listed(`from=${new Date(Date.now() + 60_000).toISOString()}`)).toEqual([]);
+  });
+
+  it("serves one trace with its verdict, first bad stage and findings by kind", async () => {
+    const { status, body } = await get(`/v1/traces/${traceIds.elena}`);
+    expect(status).toBe(200);
+    expect(body.summary).toMatchObject({ verdict: "unsupported", first_bad_stage: "tool" });
+    const findings = body.findings as { kind: string; stage: string; spanName: string }[];
+    expect(findings.map((finding) => finding.kind)).toEqual(
+      expect.arrayContaining(["tool_error", "claim_contradicts_tool", "claim_on_stale_evidence"]),
+    );
+    expect(findings.find((finding) => finding.kind === "tool_error")).toMatchObject({
+      stage: "tool",
+      spanName: "execute_tool revoke_sessions",
+    });
   });
 
   it("pages with a cursor", async () => {

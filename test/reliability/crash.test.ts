@@ -35,7 +35,7 @@ async function startServer(settle: string) {
 beforeAll(async () => {
   // Before the crash, nothing is quiet long enough to be diagnosed: only recovery can do it.
   server = await startServer("1h");
-}, 120_000);
+});
 afterAll(() => stop(server?.child));
 
 const postSpans = (url: string, spans: readonly SpanRecord[]) =>
@@ -142,7 +142,7 @@ describe("the trace backend as another process sees it", () => {
       return traces.find((trace) => trace.trace_id === partialId);
     };
     await expect
-      .poll(listed, { timeout: 30_000 })
+      .poll(listed, { timeout: 60_000 })
       .toMatchObject({ verdict: "unsupported", first_bad_stage: "tool" });
   });
 });

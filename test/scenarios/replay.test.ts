@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, tempStore } from "../helpers/processes.ts";
@@ -56,7 +56,24 @@ describe("replay", () => {
     expect(lag.stderr).toContain("world.mdm.sync_lag: expected a duration such as 30s, 5m or 26h");
   });
 
-  it("exits 1 when an expectation fails", { timeout: 60_000 }, async () => {
+  it("replays the learner's own scenario of docs/SCENARIOS.md, with its minimal device record", async () => {
+    const guide = readFileSync(new URL("../../docs/SCENARIOS.md", import.meta.url), "utf8");
+    const example = guide.split("## Write your own")[1]?.match(/```yaml\n([\s\S]*?)```/)?.[1];
+    expect(example).toContain("{ asset: LT-9001, owner: E-20001, encrypted: false }");
+    const { dir, traceStore } = tempStore();
+    const file = join(dir, "my-laptop.yaml");
+    writeFileSync(file, example as string);
+    const run = await runCli(["replay", file], { TRACE_STORE: traceStore });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("Replaying my-laptop (1/1)...");
+    expect(run.stdout).toMatch(/claim\s+device_not_encrypted: LT-9001 was not encrypted/);
+    expect(run.stdout).toContain("Verdict: supported");
+    expect(run.stdout).toContain("Expectations held.");
+    // Human mode keeps the logs quiet and stdout free of them.
+    expect(run.stdout).not.toContain('"level"');
+  });
+
+  it("exits 1 when an expectation fails", async () => {
     const { dir, traceStore } = tempStore();
     const file = join(dir, "wrong.yaml");
     writeFileSync(

@@ -7,7 +7,7 @@ import { TraceStore } from "../../src/store/trace-store.ts";
 import { tempStore } from "../helpers/processes.ts";
 import { healthyTrace } from "../helpers/trace-builder.ts";
 
-async function until(condition: () => boolean, timeoutMs = 5_000) {
+async function until(condition: () => boolean, timeoutMs = 60_000) {
   for (const deadline = Date.now() + timeoutMs; !condition(); await sleep(20)) {
     if (Date.now() > deadline) throw new Error("timed out");
   }

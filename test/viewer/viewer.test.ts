@@ -180,7 +180,7 @@ describe.skipIf(!hasChromium)(`the viewer in a browser (needs ${CHROMIUM})`, () 
     browser.on("request", (request) => {
       if (!request.url().startsWith("http://127.0.0.1:")) problems.push(`request: ${request.url()}`);
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await chromium?.close();
@@ -195,12 +195,17 @@ describe.skipIf(!hasChromium)(`the viewer in a browser (needs ${CHROMIUM})`, () 
     await page.waitForURL(url);
   }
 
-  it("lists every trace, newest first, with verdict, first bad stage, cost and latency", async () => {
+  it("lists every trace, newest first, by scenario and category, with verdict, first finding, first bad stage, cost and latency", async () => {
     const page = await browser.newPage();
     await page.goto(`${open.url}/`);
     await expect.poll(() => rowsOf(page).count()).toBe(Object.keys(traceIds).length);
     const elenaRow = rowsOf(page).filter({ has: page.locator(`a[href="/traces/${traceIds.elena}"]`) });
-    await expect.poll(() => elenaRow.innerText()).toMatch(/unsupported\s+tool\s+strong \/ sim-large/);
+    await expect
+      .poll(() => elenaRow.innerText())
+      .toMatch(/^\S+ \S+ UTC\s+elena [0-9a-f]{8}\s+lost or stolen device/);
+    await expect
+      .poll(() => elenaRow.innerText())
+      .toMatch(/unsupported\s+stale_tool_data\s+tool\s+strong \/ sim-large/);
     await expect.poll(() => elenaRow.innerText()).toMatch(/\$0\.\d+\s+[\d.,]+ ms\s+\d+\s+escalated/);
     await page.close();
   });
@@ -228,6 +233,10 @@ describe.skipIf(!hasChromium)(`the viewer in a browser (needs ${CHROMIUM})`, () 
     expect(await row.innerText()).toContain("finding: tool_error");
     expect(await row.innerText()).toContain("ERROR");
     expect(await page.locator(".diagnosis").innerText()).toContain("revoke_sessions failed");
+    // The legend explains verdict, findings and first bad stage, folded until asked for.
+    await page.locator(".legend summary").click();
+    const legend = await page.locator(".legend dl").innerText();
+    for (const term of ["verdict", "findings", "first bad stage"]) expect(legend).toContain(term);
     // Its claim links to the span holding its evidence, and selecting it shows the span's attributes.
     await page.locator(".claim").filter({ hasText: "sessions_revoked" }).locator("a").first().click();
     await page.waitForURL(new RegExp(`span=${revokeSpanId}`));
