@@ -3,11 +3,13 @@ import { readSynthesisInput } from "./evidence.ts";
 import { faithfulAnswer } from "./faithful.ts";
 import type { IncidentAnswer } from "./incident-answer.ts";
 import { optimisticAnswer } from "./optimistic.ts";
+import { runbookAnswer } from "./runbook-answer.ts";
 import { lastUserText, systemText, type ChatRequest } from "./request.ts";
 
 /**
- * The synthesizer: answers an incident question from the evidence in the prompt. Only the strong model
- * given all three instructions below answers faithfully; otherwise it tells the optimistic story.
+ * The synthesizer: answers an incident question from the evidence in the prompt. With no tool result,
+ * both models answer from the runbooks; otherwise only the strong model given all three instructions
+ * below answers faithfully, and the rest tell the optimistic story.
  */
 
 /** Matched case-insensitively, with runs of whitespace and curly apostrophes normalised. */
@@ -33,6 +35,7 @@ export function answerIncidentQuestion(request: ChatRequest): IncidentAnswer {
   const input = readSynthesisInput(lastUserText(request));
   // When a tool result lacks the asset tag, both models fall back on the one the question names.
   const fallbackAsset = findEntities(input.question).asset_tags[0];
+  if (input.evidence && input.evidence.tool_results.length === 0) return runbookAnswer(input);
   return answersFaithfully(request)
     ? faithfulAnswer(input, fallbackAsset)
     : optimisticAnswer(input, fallbackAsset);

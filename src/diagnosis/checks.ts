@@ -67,6 +67,23 @@ export function staleToolData(call: ToolCall): Finding[] {
   ];
 }
 
+/**
+ * Does the answer state a conclusion with nothing behind it: no claim, no caveat, no citation? Such an
+ * answer ("the incident is under control") has no claim for the claim checks to test, so it would
+ * otherwise pass unexamined.
+ */
+export function answerWithoutEvidence(synthesis: Synthesis): Finding[] {
+  const { answered, structured, claims, caveats, citations } = synthesis;
+  if (!answered || !structured || claims.length + caveats.length + citations.length > 0) return [];
+  return [
+    finding(
+      "answer_without_evidence",
+      synthesis.span,
+      "The answer states a conclusion but makes no claim, cites nothing and has no caveat: nothing in the trace backs it.",
+    ),
+  ];
+}
+
 /** Policies ranked this high must be cited: they are the rules the answer is held to. */
 const MUST_CITE_RANK = 3;
 

@@ -9,6 +9,7 @@ export type FindingKind =
   | "claim_contradicts_tool"
   | "claim_on_stale_evidence"
   | "claim_unsupported"
+  | "answer_without_evidence"
   | "policy_not_cited";
 
 /** The pipeline stage each kind of finding points at (SPEC section 5). */
@@ -21,6 +22,7 @@ export const STAGE_OF: Readonly<Record<FindingKind, Stage>> = {
   claim_contradicts_tool: "synthesize",
   claim_on_stale_evidence: "synthesize",
   claim_unsupported: "synthesize",
+  answer_without_evidence: "synthesize",
   policy_not_cited: "synthesize",
 };
 

@@ -1,6 +1,7 @@
 import type { SpanRecord } from "../store/trace-store.ts";
 import { claimFindings } from "./claims.ts";
 import {
+  answerWithoutEvidence,
   policyNotCited,
   routeDowngrade,
   staleRetrieval,
@@ -30,6 +31,7 @@ export function diagnose(spans: readonly SpanRecord[]): Diagnosis {
     ...trace.toolCalls.flatMap((call) => [...toolError(call), ...toolPartial(call), ...staleToolData(call)]),
     ...trace.syntheses.flatMap((synthesis) => [
       ...claimFindings(synthesis, trace),
+      ...answerWithoutEvidence(synthesis),
       ...policyNotCited(synthesis, trace),
     ]),
   ]);

@@ -16,10 +16,13 @@ function whatWentWrong({ verdict, firstBadStage, findings }: Diagnosis): string[
   const causes = joinAnd([...new Set(atFirstStage.map(cause))]);
   const details = atFirstStage.map((f) => f.explanation);
   if (verdict === "supported") {
+    const unbacked = findings.some((f) => f.kind === "answer_without_evidence");
     return [
       `No wrong story reached the answer, though the ${firstBadStage} stage went wrong: ${causes}.`,
       ...details,
-      "Every claim in the answer is still backed by the trace.",
+      unbacked
+        ? "The verdict stays supported only because the answer makes no claim for the checks to test."
+        : "Every claim in the answer is still backed by the trace.",
     ];
   }
   // At the synthesize stage the causes are the claims themselves.
@@ -56,6 +59,8 @@ function cause(finding: Finding): string {
       return claim
         ? `the answer claimed ${claim} without evidence that establishes it`
         : "the model returned no structured claims to check";
+    case "answer_without_evidence":
+      return "the answer stated a conclusion with no claim, citation or caveat behind it";
     case "policy_not_cited":
       return "a top-ranked policy went uncited";
   }

@@ -80,6 +80,8 @@ export interface Synthesis {
   citations: string[];
   /** False only when the trace says the model's output did not match the answer schema. */
   structured: boolean;
+  /** Whether the span recorded an answer at all (its claims, even an empty list). */
+  answered: boolean;
 }
 
 export function readTrace(spans: readonly SpanRecord[]): TraceFacts {
@@ -209,6 +211,7 @@ function readSynthesis(span: SpanRecord): Synthesis {
     caveats: answerItems(attributes[ATTR.answerCaveats]),
     citations: textList(attributes[ATTR.answerCitations]),
     structured: flag(attributes[ATTR.answerStructured]) !== false,
+    answered: Array.isArray(parsedJson(attributes[ATTR.answerClaims])),
   };
 }
 

@@ -106,3 +106,25 @@ describe("diagnose", () => {
     ]);
   });
 });
+
+describe("an answer with nothing behind it", () => {
+  // A phishing report: no tool to call, so the answer can rest only on the runbooks it cites.
+  const phishing = () => healthyTrace().without("tools").docs({ id: "phishing" });
+
+  it("is flagged when it makes no claim, cites nothing and has no caveat", () => {
+    const diagnosis = diagnose(phishing().answer({ claims: [], caveats: [], citations: [] }).build());
+    expect(diagnosis.findings.map((finding) => [finding.kind, finding.stage])).toEqual([
+      ["answer_without_evidence", "synthesize"],
+    ]);
+    // The verdict rule is unchanged (claim findings only); the stage shows where it went wrong.
+    expect(diagnosis).toMatchObject({ verdict: "supported", firstBadStage: "synthesize" });
+  });
+
+  it("is not flagged when it cites a runbook, or says why it cannot answer", () => {
+    const cited = phishing().answer({ claims: [], caveats: [], citations: ["doc:phishing@1"] });
+    expect(diagnose(cited.build()).findings).toEqual([]);
+    const caveat = { kind: "unverified", evidence: [] };
+    const declined = phishing().answer({ claims: [], caveats: [caveat], citations: [] });
+    expect(diagnose(declined.build()).findings).toEqual([]);
+  });
+});

@@ -316,6 +316,40 @@ describe("one question, one trace", () => {
   });
 });
 
+describe("questions outside the stolen-device story", () => {
+  const summaryOf = async (traceId: string) => {
+    const response = await fetch(`${api}/v1/traces?limit=100`);
+    const { traces } = (await response.json()) as {
+      traces: { trace_id: string; category: string; verdict: string; finding_count: number }[];
+    };
+    return traces.find((trace) => trace.trace_id === traceId);
+  };
+
+  it("answers a phishing report from its runbook, citing it, with nothing to flag", async () => {
+    const { status, body } = await ask({
+      question: "I clicked a link in a phishing email that looked like it came from payroll. What now?",
+    });
+    expect(status).toBe(200);
+    const answer = body.answer as { summary: string; claims: unknown[]; citations: string[] };
+    expect(answer.summary).toMatch(/^Follow Reported phishing email \(doc:phishing@1\): /);
+    expect(answer.citations).toContain("doc:phishing@1");
+    expect(answer.claims).toEqual([]);
+    await expect
+      .poll(() => summaryOf(body.trace_id as string), { timeout: 60_000 })
+      .toMatchObject({ category: "phishing", verdict: "supported", finding_count: 0 });
+  });
+
+  it("says a question about the weather is not an incident, with a caveat instead of advice", async () => {
+    const { body } = await ask({ question: "What is the weather today?" });
+    const answer = body.answer as { summary: string; caveats: { kind: string }[]; citations: string[] };
+    expect(answer.summary).toContain("does not look like a security incident");
+    expect(answer.caveats.map((caveat) => caveat.kind)).toEqual(["unverified"]);
+    await expect
+      .poll(() => summaryOf(body.trace_id as string), { timeout: 60_000 })
+      .toMatchObject({ category: "other", finding_count: 0 });
+  });
+});
+
 describe("feedback", () => {
   async function postFeedback(body: unknown) {
     const response = await fetch(`${api}/v1/feedback`, {

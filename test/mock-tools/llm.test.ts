@@ -221,10 +221,13 @@ const REVOKED = {
   data: { employee_id: "E-10442", revoked_count: 3, revoked_at: "2026-11-27T16:58:00.000Z" },
 };
 
+const LT_QUESTION = "Is LT-4821 safe, and were the sessions revoked?";
+
 function synthesisRequest(
   model: string,
   system: string,
   evidence: unknown,
+  question = LT_QUESTION,
 ): ChatCompletionCreateParamsNonStreaming {
   const evidenceBlock = typeof evidence === "string" ? evidence : JSON.stringify(evidence, null, 2);
   return {
@@ -233,7 +236,7 @@ function synthesisRequest(
       { role: "system", content: system },
       {
         role: "user",
-        content: `Question: Is LT-4821 safe, and were the sessions revoked?\n\nEvidence:\n\`\`\`json\n${evidenceBlock}\n\`\`\`\n`,
+        content: `Question: ${question}\n\nEvidence:\n\`\`\`json\n${evidenceBlock}\n\`\`\`\n`,
       },
     ],
     response_format: {
@@ -243,8 +246,15 @@ function synthesisRequest(
   };
 }
 
-async function answer(model: string, system: string, evidence: unknown): Promise<IncidentAnswer> {
-  const completion = await client.chat.completions.create(synthesisRequest(model, system, evidence));
+async function answer(
+  model: string,
+  system: string,
+  evidence: unknown,
+  question?: string,
+): Promise<IncidentAnswer> {
+  const completion = await client.chat.completions.create(
+    synthesisRequest(model, system, evidence, question),
+  );
   expect(completion.choices[0]?.finish_reason).toBe("stop");
   return JSON.parse(completion.choices[0]?.message.content ?? "") as IncidentAnswer;
 }
@@ -357,12 +367,32 @@ describe("incident_answer synthesis", () => {
     expect(result.caveats).toEqual([]);
   });
 
-  it("no tool results: answers from the documents", async () => {
+  it("no tool results: both models answer from the best-ranked runbook, citing it", async () => {
+    const phishing = {
+      evidence_id: "doc:phishing@1",
+      title: "Reported phishing email",
+      excerpt:
+        "# Reported phishing email\n\nUse this runbook when an employee reports a suspicious email.\n\n## Steps\n\n1. **Get the original message.** Work from the .eml.\n2. **Check who else received it.** Search the gateway.\n3. **Block the sender and the URLs.** At the gateway.\n4. **Reset exposed credentials.** If any.",
+    };
+    const evidence = { documents: [phishing, POLICY], tool_results: [] };
+    const question = "I clicked a link in a phishing email from payroll. What should I do?";
+    for (const model of ["sim-large", "sim-small"]) {
+      expect(await answer(model, FAITHFUL_PROMPT, evidence, question)).toEqual({
+        summary:
+          "Follow Reported phishing email (doc:phishing@1): get the original message; check who else received it; block the sender and the URLs.",
+        claims: [],
+        citations: ["doc:phishing@1", "doc:device-policy@2"],
+        caveats: [],
+      });
+    }
+  });
+
+  it("a question that is not about an incident gets a caveat, not advice", async () => {
     const evidence = { documents: [POLICY], tool_results: [] };
-    const careful = await faithful(evidence);
-    expect(careful).toMatchObject({ claims: [], citations: ["doc:device-policy@2"], caveats: [] });
-    expect(careful.summary).toContain("full-disk encryption");
-    expect(await optimistic(evidence)).toMatchObject({ claims: [], citations: [], caveats: [] });
+    const weather = await answer("sim-small", FAITHFUL_PROMPT, evidence, "What is the weather today?");
+    expect(weather).toMatchObject({ claims: [], citations: [] });
+    expect(weather.summary).toContain("does not look like a security incident");
+    expect(kinds(weather.caveats)).toEqual(["unverified"]);
   });
 
   it.each([
