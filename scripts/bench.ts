@@ -18,7 +18,7 @@ import { progress } from "./bench/stats.ts";
 
 const SIZES = {
   full: { traces: 100_000, ingestSpans: 50_000, requests: 300, warmup: 20, rounds: 2, queryRuns: 30 },
-  quick: { traces: 2_000, ingestSpans: 5_000, requests: 60, warmup: 10, rounds: 1, queryRuns: 30 },
+  quick: { traces: 1_000, ingestSpans: 2_000, requests: 30, warmup: 5, rounds: 1, queryRuns: 20 },
 };
 const STORE_SEED = 1;
 

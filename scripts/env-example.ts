@@ -19,5 +19,7 @@ lines.push("# OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20<token>");
 lines.push("# OTEL_SDK_DISABLED=true                                   # telemetry off");
 lines.push("# OTEL_TRACES_SAMPLER=parentbased_traceidratio");
 lines.push("# OTEL_TRACES_SAMPLER_ARG=0.5");
-lines.push("# OPENINFERENCE_HIDE_INPUTS=true                            # OpenInference masking, see README");
+lines.push(
+  "# OPENINFERENCE_HIDE_INPUTS=true                            # OpenInference masking, see docs/CONFIGURATION.md",
+);
 process.stdout.write(lines.join("\n") + "\n");

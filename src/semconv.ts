@@ -1,6 +1,6 @@
 /**
  * Attribute names this project adds beside OpenInference (`@arizeai/openinference-semantic-conventions`)
- * and OpenTelemetry GenAI (`gen_ai.*`). The README's telemetry contract documents each one;
+ * and OpenTelemetry GenAI (`gen_ai.*`). docs/TELEMETRY.md documents each one;
  * the diagnosis reads traces through these names only.
  */
 export const ATTR = {

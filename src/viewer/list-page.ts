@@ -93,7 +93,7 @@ function namedQueries(): SafeHtml {
 const scenarioOf = (trace: TraceListItem) => trace.session_id?.match(/^scenario:(.+)$/)?.[1];
 
 /** What a reader picks a trace by: the scenario it replays, or its id; then what it was about. */
-function traceCell(trace: TraceListItem): SafeHtml {
+export function traceCell(trace: TraceListItem): SafeHtml {
   const scenario = scenarioOf(trace);
   const label = scenario
     ? html`<a class="trace-link" href="/traces/${trace.trace_id}">${scenario}</a>
@@ -106,7 +106,7 @@ function traceCell(trace: TraceListItem): SafeHtml {
 function row(trace: TraceListItem): SafeHtml {
   return html`<tr>
     <td class="nowrap">${time(trace.start)}</td>
-    <td>${traceCell(trace)}</td>
+    <td class="trace-cell">${traceCell(trace)}</td>
     <td>${verdictBadge(trace.verdict)}</td>
     <td>${trace.first_finding ?? "–"}</td>
     <td>${trace.first_bad_stage ?? "–"}</td>

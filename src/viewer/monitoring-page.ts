@@ -8,6 +8,7 @@ import { findingBadge } from "./badges.ts";
 import { distribution, periodForm, stageSpans, type Distribution, type Period } from "./period.ts";
 import type { RawQuery } from "./filters.ts";
 import { numericColumn, tableHead } from "./table-head.ts";
+import { traceCell } from "./list-page.ts";
 
 export interface StageCount {
   stage: string;
@@ -31,10 +32,61 @@ export function stageCounts(prometheus: string): StageCount[] {
   });
 }
 
+/**
+ * The latency objective a team's dashboard would alert on. The dashboards judge only what they see:
+ * 5xx answers and latency against this objective.
+ */
+export const LATENCY_OBJECTIVE_MS = 10_000;
+
 function status(failed: number): SafeHtml {
   return failed === 0
     ? html`<span class="badge badge-good"><span aria-hidden="true">✓</span> OK</span>`
     : html`<span class="badge badge-warn"><span aria-hidden="true">●</span> ${failed} failed</span>`;
+}
+
+/** The dashboard's own judgement: green unless a 5xx was answered or p95 broke the objective. */
+const dashboardGreen = (serverErrors: number, p95: number | null) =>
+  serverErrors === 0 && (p95 ?? 0) <= LATENCY_OBJECTIVE_MS;
+
+function dashboardStatus(serverErrors: number, p95: number | null): SafeHtml {
+  if (dashboardGreen(serverErrors, p95))
+    return html`<span class="badge badge-good"><span aria-hidden="true">✓</span> green</span>`;
+  const why = serverErrors > 0 ? `${serverErrors} 5xx` : `p95 over ${ms(LATENCY_OBJECTIVE_MS)}`;
+  return html`<span class="badge badge-warn"><span aria-hidden="true">●</span> ${why}</span>`;
+}
+
+/** The API's requests as a gateway dashboard sees them: answered with a 5xx or not, and how fast. */
+function requestsTable(period: Period): SafeHtml {
+  const requests = distribution(period.traces.map((trace) => trace.root));
+  return html`<div class="table-scroll">
+    <table>
+      <caption>
+        Requests to the assistant's API
+        <span class="hint"
+          >Rate, 5xx answers and latency, against a p95 objective of ${ms(LATENCY_OBJECTIVE_MS)}. A 200 whose
+          answer is wrong looks like any other 200.</span
+        >
+      </caption>
+      ${tableHead([
+        "Endpoint",
+        numericColumn("Rate"),
+        numericColumn("5xx"),
+        numericColumn("p50"),
+        numericColumn("p95"),
+        "Dashboard",
+      ])}
+      <tbody>
+        <tr>
+          <th scope="row">POST /v1/incidents/ask</th>
+          <td class="num">${requests.count}</td>
+          <td class="num">${requests.errors} (${percent(requests.errors, requests.count)})</td>
+          <td class="num">${ms(requests.p50)}</td>
+          <td class="num">${ms(requests.p95)}</td>
+          <td>${dashboardStatus(requests.errors, requests.p95)}</td>
+        </tr>
+      </tbody>
+    </table>
+  </div>`;
 }
 
 function redRow(label: string, stats: Distribution): SafeHtml {
@@ -53,8 +105,11 @@ function redTable(period: Period): SafeHtml {
   return html`<div class="table-scroll">
     <table>
       <caption>
-        RED per pipeline stage
-        <span class="hint">Rate, errors and duration of the request and stage spans.</span>
+        Failures inside the pipeline, per stage
+        <span class="hint"
+          >From the stage spans. A tool that failed inside a request answered 200 shows here, not on a
+          dashboard.</span
+        >
       </caption>
       ${tableHead([
         "Stage",
@@ -65,7 +120,6 @@ function redTable(period: Period): SafeHtml {
         "Status",
       ])}
       <tbody>
-        ${redRow("requests", distribution(period.traces.map((trace) => trace.root)))}
         ${STAGES.map((stage) => redRow(stage, distribution(byStage.get(stage) ?? [])))}
       </tbody>
     </table>
@@ -93,7 +147,7 @@ function serviceTable(period: Period): SafeHtml {
         <td class="num">${serverErrors} (${percent(serverErrors, spans.length)})</td>
         <td class="num">${clientErrors}</td>
         <td class="num">${ms(distribution(spans).p95)}</td>
-        <td>${status(serverErrors)}</td>
+        <td>${dashboardStatus(serverErrors, distribution(spans).p95)}</td>
       </tr>`;
     });
   return html`<div class="table-scroll">
@@ -111,7 +165,7 @@ function serviceTable(period: Period): SafeHtml {
         numericColumn("5xx"),
         numericColumn("4xx"),
         numericColumn("p95"),
-        "Status",
+        "Dashboard",
       ])}
       <tbody>
         ${rows}
@@ -164,9 +218,8 @@ function unsupportedTable(period: Period): SafeHtml {
       ${unsupported.map(
         (trace) =>
           html`<tr>
-            <td>
-              <a class="mono" href="/traces/${trace.item.trace_id}">${trace.item.trace_id.slice(0, 12)}…</a
-              ><br />
+            <td class="trace-cell">
+              ${traceCell(trace.item)}
               <span class="hint">${time(trace.item.start)}</span>
             </td>
             <td>${trace.diagnosis.firstBadStage}</td>
@@ -210,17 +263,21 @@ function findingKindsTable(period: Period): SafeHtml {
 
 const claim = (count: number) => (count === 1 ? "claims" : "claim");
 
-/** The lesson in one sentence, from this period's numbers. */
+/** The lesson in one sentence, from this period's numbers, judged as the two columns judge them. */
 function lesson(period: Period): string {
   const total = period.traces.length;
   if (total === 0) return "No traces in this period.";
-  const answered = period.traces.filter((trace) => trace.root.statusCode !== "ERROR").length;
+  const requests = distribution(period.traces.map((trace) => trace.root));
   const unsupported = period.traces.filter((trace) => trace.diagnosis.verdict === "unsupported").length;
-  const p95 = ms(distribution(period.traces.map((trace) => trace.root)).p95);
-  if (unsupported === 0) {
-    return `Monitoring and the traces agree: ${answered} of ${total} requests answered (p95 ${p95}), and no answer claims more than its evidence supports.`;
-  }
-  return `Monitoring says the assistant is healthy — ${answered} of ${total} requests answered, p95 ${p95} — but only the traces show that ${unsupported} of those answers ${claim(unsupported)} what their own tool results and documents do not support.`;
+  const failedStages = (stageSpans(period).get("tool") ?? []).filter((span) => span.statusCode === "ERROR");
+  const dashboards = dashboardGreen(requests.errors, requests.p95)
+    ? `The dashboards are green: ${total} requests, ${requests.errors} answered 5xx, p95 ${ms(requests.p95)} within its ${ms(LATENCY_OBJECTIVE_MS)} objective.`
+    : `The dashboards are not green: ${requests.errors} of ${total} requests answered 5xx, p95 ${ms(requests.p95)} against a ${ms(LATENCY_OBJECTIVE_MS)} objective.`;
+  const traces =
+    unsupported === 0
+      ? `The traces agree: no answer claims more than its evidence supports${failedStages.length > 0 ? `, though ${failedStages.length} tool ${failedStages.length === 1 ? "call" : "calls"} failed inside those requests` : ""}.`
+      : `Only the traces show that ${unsupported} of those answers ${claim(unsupported)} what their own tool results and documents do not support, and that ${failedStages.length} tool ${failedStages.length === 1 ? "call" : "calls"} failed inside requests the API answered 200.`;
+  return `${dashboards} ${traces}`;
 }
 
 /** `/monitoring`: the RED view beside what the traces of the same period reveal. */
@@ -239,7 +296,11 @@ export function monitoringPage(
       <div class="two-columns">
         <section aria-labelledby="monitoring-title">
           <h2 id="monitoring-title">Monitoring: what the dashboards see</h2>
-          ${redTable(period)} ${serviceTable(period)} ${metricsTable(metrics)}
+          <p class="hint">
+            What a team usually has: request rate, HTTP errors and latency percentiles, per service. Each row
+            is judged as its dashboard would judge it.
+          </p>
+          ${requestsTable(period)} ${serviceTable(period)}
         </section>
         <section aria-labelledby="observability-title">
           <h2 id="observability-title">Observability: what the traces reveal</h2>
@@ -247,7 +308,8 @@ export function monitoringPage(
             <strong>${unsupported}</strong> of ${period.traces.length} answers ${claim(unsupported)} what
             their evidence does not support.
           </p>
-          ${unsupportedTable(period)} ${findingKindsTable(period)}
+          ${unsupportedTable(period)} ${findingKindsTable(period)} ${redTable(period)}
+          ${metricsTable(metrics)}
         </section>
       </div>`,
   );

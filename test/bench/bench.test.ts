@@ -57,7 +57,7 @@ describe("npm run bench -- --json --quick", () => {
     }
 
     const { store, ingest, overhead, memory } = result;
-    expect(store.traces).toBe(2000);
+    expect(store.traces).toBe(1000);
     expect(store.spans).toBeGreaterThan(12 * store.traces);
     for (const key of CONTRACT.ingest) expect(ingest[key]).toBeGreaterThan(0);
     expectQuotient(ingest.exporter_ratio, ingest.exporter_spans_per_s, ingest.raw_rows_per_s);

@@ -138,6 +138,15 @@ describe("viewer pages over HTTP", () => {
       const text = await (await get(`${withMetrics.url}/monitoring`)).text();
       expect(text).toContain("The same stages on /metrics");
       expect(text).toContain("answers claim what their own tool results and documents do not support");
+      // The two columns judge alike: the dashboards are green on rate, 5xx and latency, while stage
+      // failures and unsupported answers appear only on the traces' side.
+      expect(text).toMatch(/The dashboards are green: \d+ requests, 0 answered 5xx/);
+      const [dashboards, traces] = text.split('id="observability-title"');
+      expect(dashboards).not.toContain("failed</span>");
+      const apiRow = dashboards?.split("POST /v1/incidents/ask</th>")[1]?.split("</tr>")[0];
+      expect(apiRow).toContain("badge-good");
+      expect(traces).toContain("Failures inside the pipeline, per stage");
+      expect(text).toMatch(/tool calls? failed inside requests the API answered 200/);
     } finally {
       withMetrics.server.close();
     }
@@ -187,6 +196,38 @@ describe.skipIf(!hasChromium)(`the viewer in a browser (needs ${CHROMIUM})`, () 
   });
 
   const rowsOf = (page: Page) => page.locator("table.traces tbody tr");
+
+  it("takes the README's tour: elena from the list, its diagnosis, the 403, then monitoring", async () => {
+    const page = await browser.newPage();
+    // 1. The list names each replay's scenario: elena is found without its id.
+    await page.goto(`${open.url}/`);
+    await page.getByRole("link", { name: "elena", exact: true }).click();
+    await page.waitForURL(new RegExp(`/traces/${traceIds.elena}`));
+    const facts = await page.locator(".trace-header .facts").innerText();
+    expect(facts).toMatch(/unsupported/);
+    expect(facts).toMatch(/First bad stage\s+tool/i);
+    // 2. The diagnosis says where the wrong story entered, and the legend explains the words.
+    expect(await page.locator(".diagnosis p").innerText()).toMatch(
+      /^The wrong story entered at the tool stage/,
+    );
+    await page.locator(".legend summary").click();
+    expect(await page.locator(".legend dl").innerText()).toContain("where the wrong story entered");
+    // 3. revoke_sessions: its TOOL span failed, and the sessions service answered 403 beneath it.
+    await page.locator(`li.span-row[data-span-id="${revokeSpanId}"] a`).first().click();
+    await page.waitForURL(new RegExp(`span=${revokeSpanId}`));
+    const detail = await page.locator("#span-detail").innerText();
+    expect(detail).toMatch(/tool\.http_status\s+403/);
+    expect(detail).toMatch(/error\.type\s+insufficient_scope/);
+    // 4. The answer's claims link to their evidence; the MDM result is marked stale.
+    expect(await page.locator(".claim").filter({ hasText: "sessions_revoked" }).count()).toBeGreaterThan(0);
+    expect(await page.locator("body").innerText()).toMatch(/stale: budget 1 h/);
+    // 5. Monitoring: the dashboards are green while the traces show unsupported answers.
+    await page.getByRole("link", { name: "Monitoring vs observability" }).click();
+    const lesson = await page.locator(".lesson").innerText();
+    expect(lesson).toMatch(/^The dashboards are green/);
+    expect(lesson).toMatch(/Only the traces show that \d+ of those answers claim/);
+    await page.close();
+  });
 
   async function signIn(page: Page, url: string, token: string) {
     await page.goto(url);
