@@ -24,7 +24,8 @@ export async function waitForTrace(
   store: TraceStore,
   traceId: string,
   serviceUrls: readonly string[],
-  timeoutMs = 10_000,
+  // Spans from other processes arrive within a second or two; a loaded machine may take far longer.
+  timeoutMs = 60_000,
 ): Promise<SpanRecord[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

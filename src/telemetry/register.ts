@@ -6,7 +6,8 @@
  *
  * Spans go to the local SQLite store (TRACE_STORE) and, when OTEL_EXPORTER_OTLP_ENDPOINT or
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set, to any OTLP backend (Phoenix, Jaeger, Langfuse, a Collector).
- * Metrics are served in Prometheus format by the app's /metrics route. OTEL_SDK_DISABLED=true turns it all off.
+ * Metrics are served in Prometheus format by the app's /metrics route. OTEL_SDK_DISABLED=true turns it all off;
+ * OTEL_NODE_DISABLED_INSTRUMENTATIONS (`http`, `undici`, `langchain`, comma-separated) turns off single ones.
  */
 import { getBooleanFromEnv } from "@opentelemetry/core";
 import { NodeSDK } from "@opentelemetry/sdk-node";
@@ -23,14 +24,19 @@ import { SqliteSpanExporter } from "./sqlite-span-exporter.ts";
 import { ReportedSpanExporter } from "./reported-exporter.ts";
 import { installTelemetryHandle } from "./handle.ts";
 import { GovernedSpanProcessor, governSpans, normalizeErrorType } from "./governed-span-processor.ts";
-import { awaitLangChainCallbacks, instrumentLangChain } from "./langchain.ts";
 import { enrichLlmSpans } from "./llm-span-enricher.ts";
 
 const env = process.env;
 env.OTEL_SERVICE_NAME ??= "incident-assistant";
 // Other processes (the replay runner) wait for spans to reach the store: keep batches short.
 env.OTEL_BSP_SCHEDULE_DELAY ??= "200";
-awaitLangChainCallbacks(env);
+// The Node SDK's convention. The mock services turn LangChain off: they never use it, and loading it
+// costs each of them about half a second of start-up.
+const disabled = new Set(
+  (env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? "").split(",").map((name) => name.trim()),
+);
+const langchain = disabled.has("langchain") ? undefined : await import("./langchain.ts");
+langchain?.awaitLangChainCallbacks(env);
 
 const config = configOrExit();
 // Created now, before this process starts any other: it creates the installation's key files.
@@ -62,13 +68,13 @@ const sdk = new NodeSDK({
   instrumentations: [
     // Incoming requests are not auto-traced: the assistant starts its AGENT root span from the
     // caller's traceparent itself, and the mock services do the same in mock-tools/shared/service.ts.
-    new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
-    new UndiciInstrumentation(),
-  ],
+    disabled.has("http") ? [] : new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
+    disabled.has("undici") ? [] : new UndiciInstrumentation(),
+  ].flat(),
 });
 sdk.start();
 // After start: the instrumentation takes its tracer from the global provider NodeSDK has just registered.
-if (!getBooleanFromEnv("OTEL_SDK_DISABLED")) instrumentLangChain();
+if (!getBooleanFromEnv("OTEL_SDK_DISABLED")) langchain?.instrumentLangChain();
 
 installTelemetryHandle({
   flush: async () => {
