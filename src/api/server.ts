@@ -8,7 +8,7 @@ import { answerIncident, type Assistant } from "../agent/pipeline.ts";
 import { ModelOutputError } from "../agent/router.ts";
 import { recordFeedback, FEEDBACK_OUTCOMES } from "../feedback.ts";
 import type { TraceStore } from "../store/trace-store.ts";
-import { serveMetrics } from "../telemetry/handle.ts";
+import { metricsText, serveMetrics } from "../telemetry/handle.ts";
 import { traceView } from "../trace-view.ts";
 import { ApiError, errorHandler, notFound, parseInput } from "./errors.ts";
 import { createOtlpReceiver } from "./otlp-receiver.ts";
@@ -163,6 +163,7 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
         return Object.fromEntries(payloads.map((payload) => [payload.spanId, payload.attributes]));
       },
       tokens,
+      metrics: metricsText,
     }),
   );
   app.use(notFound);

@@ -13,7 +13,7 @@ import { getBooleanFromEnv } from "@opentelemetry/core";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { envDetector, hostDetector, osDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { SEMRESATTRS_PROJECT_NAME } from "@arizeai/openinference-semantic-conventions";
@@ -82,6 +82,7 @@ installTelemetryHandle({
   },
   shutdown: () => sdk.shutdown(),
   serveMetrics: (request, response) => prometheus.getMetricsRequestHandler(request, response),
+  metricsText: async () => new PrometheusSerializer().serialize((await prometheus.collect()).resourceMetrics),
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -350,6 +350,15 @@ describe("questions outside the stolen-device story", () => {
   });
 });
 
+describe("the monitoring page of serve", () => {
+  it("shows this process's /metrics stage counters beside the traces", async () => {
+    expect((await ask({ question: "Laptop LT-4821 was stolen. Is it encrypted?" })).status).toBe(200);
+    const page = await (await fetch(`${api}/monitoring`)).text();
+    const metricsTable = page.split("The same stages on /metrics")[1]?.split("</table>")[0];
+    expect(metricsTable).toMatch(/<th scope="row">synthesize<\/th>\s*<td class="num">[1-9]\d*<\/td>/);
+  });
+});
+
 describe("feedback", () => {
   async function postFeedback(body: unknown) {
     const response = await fetch(`${api}/v1/feedback`, {

@@ -39,6 +39,10 @@ it(
     const { trace_id: traceId } = (await response.json()) as { trace_id: string };
 
     const store = new TraceStore(traceStore);
+    // The root span ends last, so it may reach the store in a later batch than the services' spans.
+    await expect
+      .poll(() => store.spansOf(traceId).some((span) => span.oiKind === "AGENT"), { timeout: 60_000 })
+      .toBe(true);
     await expect
       .poll(() => new Set(store.spansOf(traceId).map((span) => span.service)), { timeout: 60_000 })
       .toEqual(new Set(["incident-assistant", "llm", "mdm", "sessions"]));
