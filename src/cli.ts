@@ -95,6 +95,13 @@ function quietLogsFor(json: boolean | undefined) {
   if (!json && process.env.LOG_LEVEL === undefined) log.level = "error";
 }
 
+/** Starts the mock services for a one-shot command; in human mode, quietly and saying so. */
+function startServicesFor(config: Config, json: boolean | undefined): Promise<RunningServices> {
+  quietLogsFor(json);
+  if (!json) progress("Starting the simulated model and the mock services...");
+  return startServices(config);
+}
+
 /** The scenario a newcomer should open first: the incident the project exists to explain. */
 const START_HERE = "elena";
 
@@ -164,9 +171,7 @@ program
   .option("--json", "print the answer as JSON")
   .action(async (question: string, options: { analyst?: string; json?: boolean }) => {
     const config = loadConfig();
-    quietLogsFor(options.json);
-    if (!options.json) progress("Starting the simulated model and the mock services...");
-    const services = await startServices(config);
+    const services = await startServicesFor(config, options.json);
     try {
       const result = await answerIncident(createAssistant(config, services.urls), {
         question,
@@ -212,9 +217,7 @@ program
       loadScenario,
     );
     const config = loadConfig();
-    quietLogsFor(options.json);
-    if (!options.json) progress("Starting the simulated model and the mock services...");
-    const services = await startServices(config);
+    const services = await startServicesFor(config, options.json);
     const store = new TraceStore(config.traceStore);
     let allPassed = true;
     try {

@@ -141,13 +141,14 @@ function serviceTable(period: Period): SafeHtml {
         (span) => span.statusCode === "ERROR" || httpStatus(span) >= 500,
       ).length;
       const clientErrors = spans.filter((span) => httpStatus(span) >= 400 && httpStatus(span) < 500).length;
+      const { p95 } = distribution(spans);
       return html`<tr>
         <th scope="row">${service}</th>
         <td class="num">${spans.length}</td>
         <td class="num">${serverErrors} (${percent(serverErrors, spans.length)})</td>
         <td class="num">${clientErrors}</td>
-        <td class="num">${ms(distribution(spans).p95)}</td>
-        <td>${dashboardStatus(serverErrors, distribution(spans).p95)}</td>
+        <td class="num">${ms(p95)}</td>
+        <td>${dashboardStatus(serverErrors, p95)}</td>
       </tr>`;
     });
   return html`<div class="table-scroll">
@@ -269,14 +270,16 @@ function lesson(period: Period): string {
   if (total === 0) return "No traces in this period.";
   const requests = distribution(period.traces.map((trace) => trace.root));
   const unsupported = period.traces.filter((trace) => trace.diagnosis.verdict === "unsupported").length;
-  const failedStages = (stageSpans(period).get("tool") ?? []).filter((span) => span.statusCode === "ERROR");
+  const failedToolCalls = (stageSpans(period).get("tool") ?? []).filter(
+    (span) => span.statusCode === "ERROR",
+  );
   const dashboards = dashboardGreen(requests.errors, requests.p95)
     ? `The dashboards are green: ${total} requests, ${requests.errors} answered 5xx, p95 ${ms(requests.p95)} within its ${ms(LATENCY_OBJECTIVE_MS)} objective.`
     : `The dashboards are not green: ${requests.errors} of ${total} requests answered 5xx, p95 ${ms(requests.p95)} against a ${ms(LATENCY_OBJECTIVE_MS)} objective.`;
   const traces =
     unsupported === 0
-      ? `The traces agree: no answer claims more than its evidence supports${failedStages.length > 0 ? `, though ${failedStages.length} tool ${failedStages.length === 1 ? "call" : "calls"} failed inside those requests` : ""}.`
-      : `Only the traces show that ${unsupported} of those answers ${claim(unsupported)} what their own tool results and documents do not support, and that ${failedStages.length} tool ${failedStages.length === 1 ? "call" : "calls"} failed inside requests the API answered 200.`;
+      ? `The traces agree: no answer claims more than its evidence supports${failedToolCalls.length > 0 ? `, though ${failedToolCalls.length} tool ${failedToolCalls.length === 1 ? "call" : "calls"} failed inside those requests` : ""}.`
+      : `Only the traces show that ${unsupported} of those answers ${claim(unsupported)} what their own tool results and documents do not support, and that ${failedToolCalls.length} tool ${failedToolCalls.length === 1 ? "call" : "calls"} failed inside requests the API answered 200.`;
   return `${dashboards} ${traces}`;
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { SpanRecord } from "../../src/store/trace-store.ts";
+import { span } from "./trace-builder.ts";
 
 /** A fake secret or piece of personal data from test/fixtures/canaries.json: inject `value`, search for `needle`. */
 export interface Canary {
@@ -22,22 +23,19 @@ export const CANARIES: readonly Canary[] = (
  */
 export function canarySpans(traceId: string): SpanRecord[] {
   return CANARIES.map((canary, index) => ({
+    ...span(`lookup ${canary.value}`, null, {
+      "input.value": `password: hunter2 ${canary.value}`,
+      "url.full": `https://mdm.example.com/v1/devices?q=${encodeURIComponent(canary.value)}`,
+      "user.id": canary.value,
+    }),
     traceId,
     spanId: (index + 1).toString(16).padStart(16, "0"),
     parentSpanId: index === 0 ? null : "0000000000000001",
-    name: `lookup ${canary.value}`,
     service: "external-agent",
-    spanKind: "INTERNAL",
-    oiKind: null,
     startNs: 1_700_000_000_000_000_000n + BigInt(index),
     endNs: 1_700_000_000_500_000_000n + BigInt(index),
     statusCode: "ERROR",
     statusMessage: `failed for ${canary.value}`,
-    attributes: {
-      "input.value": `password: hunter2 ${canary.value}`,
-      "url.full": `https://mdm.example.com/v1/devices?q=${encodeURIComponent(canary.value)}`,
-      "user.id": canary.value,
-    },
     events: [
       {
         name: "exception",

@@ -8,7 +8,7 @@ import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { toOtlpJson } from "../../src/store/otlp.ts";
 import { NODE_ARGS, startCli, stop, tempStore } from "../helpers/processes.ts";
 import { canarySpans, leakedCanaries } from "../helpers/canaries.ts";
-import { wrongStorySentBy } from "../helpers/trace-builder.ts";
+import { span, wrongStorySentBy } from "../helpers/trace-builder.ts";
 
 const INGEST = "ingest-token-1";
 const ANALYST = "analyst-token-1";
@@ -57,20 +57,12 @@ function batch(traceId: string, index: number): SpanRecord[] {
   return Array.from({ length: SPANS_PER_REQUEST }, (_, offset) => {
     const n = index * SPANS_PER_REQUEST + offset;
     return {
+      ...span(`step ${n}`, null, { "step.index": n, "step.note": "x".repeat(200) }),
       traceId,
       spanId: (n + 1).toString(16).padStart(16, "0"),
-      parentSpanId: null,
-      name: `step ${n}`,
       service: "load",
-      spanKind: "INTERNAL",
-      oiKind: null,
       startNs: 1_700_000_000_000_000_000n + BigInt(n),
       endNs: 1_700_000_000_000_500_000n + BigInt(n),
-      statusCode: "UNSET",
-      statusMessage: null,
-      attributes: { "step.index": n, "step.note": "x".repeat(200) },
-      events: [],
-      links: [],
       resource: { "service.name": "load" },
       scope: { name: "crash-test", version: "1" },
     };
