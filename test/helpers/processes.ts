@@ -24,12 +24,23 @@ export interface CliRun {
   stderr: string;
 }
 
+/**
+ * The environment of every child: quiet logs, and no colour, which picocolors would turn on wherever
+ * CI sets `CI` or `FORCE_COLOR` (NO_COLOR wins over both), so tests read the same output everywhere.
+ */
+const childEnv = (env: Record<string, string>): NodeJS.ProcessEnv => ({
+  ...process.env,
+  LOG_LEVEL: "warn",
+  NO_COLOR: "1",
+  ...withStores(env),
+});
+
 /** Runs `src/cli.ts` the way `npm run cli` does, telemetry preloaded, and collects its output. */
 export function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
       cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: "warn", ...withStores(env) },
+      env: childEnv(env),
     });
     let stdout = "";
     let stderr = "";
@@ -51,7 +62,7 @@ export function startCli(
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
   const child = spawn(command[0] as string, command.slice(1), {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "warn", ...withStores(env) },
+    env: childEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
