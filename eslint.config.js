@@ -20,7 +20,7 @@ const sdkImportRule = [
 ];
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".data/"] },
+  { ignores: ["node_modules/", ".data/", "dist/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,17 +2,18 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Config } from "./config.ts";
+import { loaderFlags, siblingModule } from "./shared/module-form.ts";
 import type { ServiceUrls } from "./agent/pipeline.ts";
 
 const MOCK_SERVICES = ["llm", "mdm", "sessions"] as const;
 type MockService = (typeof MOCK_SERVICES)[number];
 
 const entryOf = (service: MockService) =>
-  fileURLToPath(new URL(`../mock-tools/${service}/main.ts`, import.meta.url));
-const TELEMETRY = new URL("./telemetry/register.ts", import.meta.url).href;
+  fileURLToPath(siblingModule(`../mock-tools/${service}/main`, import.meta.url));
+const TELEMETRY = siblingModule("./telemetry/register", import.meta.url).href;
 /**
- * Only for a service that hangs: one that fails exits, and is reported at once. tsx compiles each
- * service at start-up, which on a busy 2-core machine took over 20 s.
+ * Only for a service that hangs: one that fails exits, and is reported at once. Run from its
+ * TypeScript sources, tsx compiles each service at start-up, which on a busy 2-core machine took over 20 s.
  */
 const STARTUP_TIMEOUT_MS = 120_000;
 
@@ -62,23 +63,19 @@ export async function startServices(config: Config): Promise<RunningServices> {
 }
 
 function spawnService(service: MockService, config: Config): ChildProcess {
-  return spawn(
-    process.execPath,
-    ["--import", import.meta.resolve("tsx"), "--import", TELEMETRY, entryOf(service)],
-    {
-      env: {
-        ...process.env,
-        OTEL_SERVICE_NAME: service,
-        // No mock service uses LangChain: skipping its instrumentation saves each a share of start-up.
-        OTEL_NODE_DISABLED_INSTRUMENTATIONS: [process.env.OTEL_NODE_DISABLED_INSTRUMENTATIONS, "langchain"]
-          .filter(Boolean)
-          .join(","),
-        PORT: "0",
-        TRACE_STORE: config.traceStore,
-      },
-      stdio: ["ignore", "pipe", "inherit"],
+  return spawn(process.execPath, [...loaderFlags(), "--import", TELEMETRY, entryOf(service)], {
+    env: {
+      ...process.env,
+      OTEL_SERVICE_NAME: service,
+      // No mock service uses LangChain: skipping its instrumentation saves each a share of start-up.
+      OTEL_NODE_DISABLED_INSTRUMENTATIONS: [process.env.OTEL_NODE_DISABLED_INSTRUMENTATIONS, "langchain"]
+        .filter(Boolean)
+        .join(","),
+      PORT: "0",
+      TRACE_STORE: config.traceStore,
     },
-  );
+    stdio: ["ignore", "pipe", "inherit"],
+  });
 }
 
 /** A service announces itself with one JSON line on stdout: `{"service","url"}`. */

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { buildDist } from "../scripts/build.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -10,7 +11,9 @@ declare module "vitest" {
   }
 }
 
-export default function setup({ provide }: TestProject) {
+/** Compiles dist/, which the CLI processes that tests start run, like `npm run cli`, from. */
+export default async function setup({ provide }: TestProject) {
+  await buildDist();
   const dir = mkdtempSync(join(tmpdir(), "incident-assistant-shared-"));
   provide("sharedReplayDir", dir);
   return () => rmSync(dir, { recursive: true, force: true });

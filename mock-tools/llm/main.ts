@@ -1,6 +1,5 @@
 import { listen } from "../shared/service.ts";
 import { createLlmApp } from "./app.ts";
-import { countTokens } from "./tokens.ts";
 
 /** Runs the simulated model alone: `PORT=8300 SIM_LATENCY_MS=200 node --import tsx mock-tools/llm/main.ts`. */
 
@@ -13,9 +12,6 @@ function nonNegativeIntEnv(name: string, fallback: number): number {
   }
   return value;
 }
-
-// Load the tokenizer's ranks now, so the first request does not pay for it.
-countTokens("warm-up");
 
 const app = createLlmApp({ latencyMs: nonNegativeIntEnv("SIM_LATENCY_MS", 0) });
 await listen(app, "llm", nonNegativeIntEnv("PORT", 0));

@@ -1,19 +1,16 @@
-import { Tiktoken } from "js-tiktoken/lite";
-import o200k_base from "js-tiktoken/ranks/o200k_base";
+import { countTokens as countO200k } from "gpt-tokenizer/encoding/o200k_base";
 import type { ChatRequest } from "./request.ts";
 
 /** Like OpenAI's accounting: each message costs a few tokens of framing, and so does priming the reply. */
 const TOKENS_PER_MESSAGE = 3;
 const REPLY_PRIMING_TOKENS = 3;
 
-let encoder: Tiktoken | undefined;
+/** Special-token text such as "<|endoftext|>" is counted as ordinary text rather than rejected. */
+const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
-/** Tokens in `text` under o200k_base. The ranks are large, so the encoder is built on first use. */
+/** Tokens in `text` under o200k_base, the encoding of OpenAI's current models. */
 export function countTokens(text: string): number {
-  if (!text) return 0;
-  encoder ??= new Tiktoken(o200k_base);
-  // Special-token text such as "<|endoftext|>" is counted as ordinary text rather than rejected.
-  return encoder.encode(text, [], []).length;
+  return text ? countO200k(text, AS_TEXT) : 0;
 }
 
 /** Tokens the request's messages, tool definitions and response schema put in front of the model. */

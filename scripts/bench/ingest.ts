@@ -9,7 +9,7 @@ import express from "express";
 import { createOtlpReceiver } from "../../src/api/otlp-receiver.ts";
 import { toSpanRow, TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { SqliteSpanExporter } from "../../src/telemetry/sqlite-span-exporter.ts";
-import { startTypeScriptWorker } from "../../src/worker-thread.ts";
+import { startModuleWorker } from "../../src/worker-thread.ts";
 import { generateSpans } from "./generate.ts";
 import type { SenderSettings } from "./otlp-senders.ts";
 import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
@@ -194,7 +194,7 @@ async function otlpPosts(spanCount: number, path: string, load = NORMAL_LOAD): P
     seed: SEED,
     batchSpans: BATCH,
   };
-  const senders = startTypeScriptWorker(new URL("./otlp-senders.ts", import.meta.url), {
+  const senders = startModuleWorker(new URL("./otlp-senders.ts", import.meta.url), {
     workerData: settings,
   });
   // An empty export starts the receiver's ingest worker, outside the timing, while the senders encode.

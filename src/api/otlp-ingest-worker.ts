@@ -8,7 +8,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import { toSpanRow } from "../store/trace-store.ts";
 import { governanceFor } from "../governance/runtime.ts";
 import { governSpanRecords } from "../governance/span-records.ts";
-import { startTypeScriptWorker } from "../worker-thread.ts";
+import { startModuleWorker } from "../worker-thread.ts";
+import { siblingModule } from "../shared/module-form.ts";
 import {
   parseExportRequest,
   type IngestReply,
@@ -21,7 +22,7 @@ import {
 
 const { storePath, capacity, config } = workerData as WorkerSettings;
 const governance = governanceFor(config);
-const writer = startTypeScriptWorker(new URL("./otlp-store-writer.ts", import.meta.url), {
+const writer = startModuleWorker(siblingModule("./otlp-store-writer", import.meta.url), {
   workerData: { storePath } satisfies WriterSettings,
 });
 /** Spans accepted and not yet written. */

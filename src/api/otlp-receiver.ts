@@ -4,7 +4,8 @@ import type { Worker } from "node:worker_threads";
 import { encodeExportTraceServiceResponse } from "../store/otlp-protobuf.ts";
 import type { TraceStore } from "../store/trace-store.ts";
 import type { Format, IngestAnswer, IngestReply, IngestRequest, WorkerSettings } from "./otlp-ingest.ts";
-import { startTypeScriptWorker } from "../worker-thread.ts";
+import { startModuleWorker } from "../worker-thread.ts";
+import { siblingModule } from "../shared/module-form.ts";
 import { ApiError, sendApiError } from "./errors.ts";
 import type { Config } from "../config.ts";
 
@@ -152,7 +153,7 @@ class IngestWorker {
   failed: { reason: string; at: number } | undefined;
 
   constructor(settings: WorkerSettings) {
-    this.worker = startTypeScriptWorker(new URL("./otlp-ingest-worker.ts", import.meta.url), {
+    this.worker = startModuleWorker(siblingModule("./otlp-ingest-worker", import.meta.url), {
       workerData: settings,
     });
     this.worker.unref();

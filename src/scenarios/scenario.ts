@@ -4,12 +4,13 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import { requiredFieldError, worldSchema } from "./world.ts";
 import { durationSchema } from "../shared/duration.ts";
+import { PROJECT_ROOT } from "../shared/module-form.ts";
 import { ROUTING_POLICIES, SYNTHESIZER_PROMPTS } from "../config.ts";
 import { FEEDBACK_OUTCOMES } from "../feedback.ts";
 import { STAGE_OF, STAGES as DIAGNOSIS_STAGES, type FindingKind } from "../diagnosis/finding.ts";
 import type { Stage } from "../semconv.ts";
 
-export const SCENARIOS_DIR = new URL("../../scenarios/", import.meta.url).pathname;
+export const SCENARIOS_DIR = join(PROJECT_ROOT, "scenarios");
 
 // The diagnosis owns the vocabulary; the scenario schema only checks expectations against it.
 const FINDING_KINDS = Object.keys(STAGE_OF) as [FindingKind, ...FindingKind[]];

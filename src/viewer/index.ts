@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Router } from "express";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { z } from "zod";
 import type { Role } from "../config.ts";
 import type { BearerTokens } from "../shared/bearer-tokens.ts";
@@ -17,6 +18,7 @@ import { tracePage, type Payloads } from "./trace-page.ts";
 import { readPeriod } from "./period.ts";
 import { monitoringPage, stageCounts, type StageMetrics } from "./monitoring-page.ts";
 import { budgetPage } from "./budget-page.ts";
+import { PROJECT_ROOT } from "../shared/module-form.ts";
 
 export interface ViewerOptions {
   /** Records an analyst's feedback on a trace, as `POST /v1/feedback` does. */
@@ -36,7 +38,7 @@ export interface ViewerOptions {
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
-const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), "utf8");
+const asset = (name: string) => readFileSync(join(PROJECT_ROOT, "src/viewer/assets", name), "utf8");
 const STYLE = asset("viewer.css");
 const SCRIPT = asset("viewer.js");
 const ICON = asset("favicon.svg");

@@ -5,7 +5,8 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
-export const NODE_ARGS = ["--import", "tsx", "--import", "./src/telemetry/register.ts", "src/cli.ts"];
+/** The CLI as `npm run cli` runs it: compiled to dist/ (by test/global-setup.ts), telemetry preloaded. */
+export const NODE_ARGS = ["--import", "./dist/src/telemetry/register.js", "dist/src/cli.js"];
 
 export function tempStore(): { traceStore: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), "incident-assistant-"));
@@ -35,7 +36,7 @@ const childEnv = (env: Record<string, string>): NodeJS.ProcessEnv => ({
   ...withStores(env),
 });
 
-/** Runs `src/cli.ts` the way `npm run cli` does, telemetry preloaded, and collects its output. */
+/** Runs the CLI the way `npm run cli` does and collects its output. */
 export function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
