@@ -1,14 +1,11 @@
 import { Command, InvalidArgumentError } from "commander";
 import pc from "picocolors";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
-import { createAssistant, answerIncident } from "./agent/pipeline.ts";
 import { startServices, type RunningServices } from "./services.ts";
-import { createApi, listenApi } from "./api/server.ts";
 import { TraceStore } from "./store/trace-store.ts";
 import { renderTree } from "./trace-tree.ts";
 import { flushTelemetry, shutdownTelemetry } from "./telemetry/handle.ts";
 import { builtInScenarioFiles, loadScenario, ScenarioError, type Scenario } from "./scenarios/scenario.ts";
-import { replay } from "./scenarios/replay.ts";
 import { diagnosisLines, replayJson, replayReport } from "./scenarios/report.ts";
 import { completeTrace, recordDiagnosis, TraceSettler } from "./trace-completion.ts";
 import { log } from "./log.ts";
@@ -33,6 +30,15 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/**
+ * The assistant, the API and the replay runner (LangChain, express, the viewer) are imported by the
+ * commands that run them, beside the start of the mock services: the services' processes boot while
+ * this one loads them, and the commands that read the store never load them at all.
+ */
+const loadAssistant = () => import("./agent/pipeline.ts");
+const loadApi = () => import("./api/server.ts");
+const loadReplay = () => import("./scenarios/replay.ts");
+
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 const traceIdArgument = (value: string) => {
@@ -42,7 +48,11 @@ const traceIdArgument = (value: string) => {
 
 /** Starts the mock services, the API and viewer; returns what `start` and `serve` print. */
 async function serve(config: Config) {
-  const services = await startServices(config);
+  const [services, { createAssistant }, { createApi, listenApi }] = await Promise.all([
+    startServices(config),
+    loadAssistant(),
+    loadApi(),
+  ]);
   const store = new TraceStore(config.traceStore, { backgroundCheckpoints: true });
   const assistant = createAssistant(config, services.urls);
   const exporters = Object.values(services.started);
@@ -132,7 +142,7 @@ program
   .action(async () => {
     const config = loadConfig();
     progress("Starting the simulated model, the mock services and the API...");
-    const { services, url } = await serve(config);
+    const [{ services, url }, { replay }] = await Promise.all([serve(config), loadReplay()]);
     const store = new TraceStore(config.traceStore);
     console.log(pc.dim("Replaying the built-in scenarios so there is something to look at..."));
     // Their tool failures are the point of the scenarios, not news: keep the logs quiet meanwhile.
@@ -171,7 +181,10 @@ program
   .option("--json", "print the answer as JSON")
   .action(async (question: string, options: { analyst?: string; json?: boolean }) => {
     const config = loadConfig();
-    const services = await startServicesFor(config, options.json);
+    const [services, { answerIncident, createAssistant }] = await Promise.all([
+      startServicesFor(config, options.json),
+      loadAssistant(),
+    ]);
     try {
       const result = await answerIncident(createAssistant(config, services.urls), {
         question,
@@ -217,7 +230,7 @@ program
       loadScenario,
     );
     const config = loadConfig();
-    const services = await startServicesFor(config, options.json);
+    const [services, { replay }] = await Promise.all([startServicesFor(config, options.json), loadReplay()]);
     const store = new TraceStore(config.traceStore);
     let allPassed = true;
     try {

@@ -7,7 +7,7 @@ import { isModelId, modelList } from "./models.ts";
 import { chatRequestSchema } from "./request.ts";
 import { toChunks, toCompletion, type Reply } from "./completion.ts";
 import { simulate } from "./sim-model.ts";
-import { countPromptTokens, countTokens } from "./tokens.ts";
+import { usageOf } from "./tokens.ts";
 
 export interface LlmAppOptions {
   /** Delay before each answer, to make the model's span visible in a trace. */
@@ -49,18 +49,12 @@ export function createLlmApp({ latencyMs = 0 }: LlmAppOptions = {}): Express {
     }
 
     const output = simulate(request);
-    const promptTokens = countPromptTokens(request);
-    const completionTokens = countTokens(output.kind === "tool_call" ? output.arguments : output.content);
     const reply: Reply = {
       ...idsFor(req.body),
       created: Math.floor(Date.now() / 1000),
       model: request.model,
       output,
-      usage: {
-        prompt_tokens: promptTokens,
-        completion_tokens: completionTokens,
-        total_tokens: promptTokens + completionTokens,
-      },
+      usage: await usageOf(request, output.kind === "tool_call" ? output.arguments : output.content),
     };
     if (latencyMs > 0) await sleep(latencyMs);
     if (request.stream) return streamReply(res, reply, request.stream_options?.include_usage === true);

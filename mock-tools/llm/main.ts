@@ -1,5 +1,6 @@
 import { listen } from "../shared/service.ts";
 import { createLlmApp } from "./app.ts";
+import { loadTokenizer } from "./tokens.ts";
 
 /** Runs the simulated model alone: `PORT=8300 SIM_LATENCY_MS=200 node --import tsx mock-tools/llm/main.ts`. */
 
@@ -15,3 +16,5 @@ function nonNegativeIntEnv(name: string, fallback: number): number {
 
 const app = createLlmApp({ latencyMs: nonNegativeIntEnv("SIM_LATENCY_MS", 0) });
 await listen(app, "llm", nonNegativeIntEnv("PORT", 0));
+// Ready first, then the tokenizer's ranks: a supervisor starting several services waits less.
+await loadTokenizer();
