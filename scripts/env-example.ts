@@ -1,5 +1,5 @@
 /** Writes .env.example from the configuration table: `npm run env:example` after adding a setting. */
-import { SETTINGS } from "../src/config.ts";
+import { SETTINGS } from "../src/shared/config.ts";
 const lines = [
   "# Incident assistant configuration. Every variable is optional; the value shown is the default.",
   "# Copy to .env and export it (e.g. `set -a; . ./.env; set +a`) or set the variables in your shell.",

@@ -1,16 +1,17 @@
 import { Command, InvalidArgumentError } from "commander";
 import pc from "picocolors";
-import { ConfigError, loadConfig, type Config } from "./config.ts";
-import { startServices, type RunningServices } from "./services.ts";
+import { ConfigError, loadConfig, type Config } from "./shared/config.ts";
+import { TRACE_ID_PATTERN } from "./contracts/vocabulary.ts";
+import { startServices, type RunningServices } from "./services/start-services.ts";
 import { TraceStore } from "./store/trace-store.ts";
-import { renderTree } from "./trace-tree.ts";
+import { renderTree } from "./trace/tree.ts";
 import { flushTelemetry, shutdownTelemetry } from "./telemetry/handle.ts";
 import { builtInScenarioFiles, loadScenario, ScenarioError, type Scenario } from "./scenarios/scenario.ts";
 import { diagnosisLines, replayJson, replayReport } from "./scenarios/report.ts";
-import { completeTrace, recordDiagnosis, TraceSettler } from "./trace-completion.ts";
-import { log } from "./log.ts";
+import { completeTrace, recordDiagnosis, TraceSettler } from "./lifecycle/trace-completion.ts";
+import { log } from "./instrumentation/log.ts";
 import { governanceFor } from "./governance/runtime.ts";
-import { enforceRetentionPolicy } from "./retention.ts";
+import { enforceRetentionPolicy } from "./lifecycle/retention.ts";
 import { isNamedQuery, NAMED_QUERIES, namedQueryOptionsSchema } from "./store/queries.ts";
 import { toOtlpJson } from "./store/otlp.ts";
 import {
@@ -39,10 +40,10 @@ const loadAssistant = () => import("./agent/pipeline.ts");
 const loadApi = () => import("./api/server.ts");
 const loadReplay = () => import("./scenarios/replay.ts");
 
-const TRACE_ID = /^[0-9a-f]{32}$/;
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 const traceIdArgument = (value: string) => {
-  if (!TRACE_ID.test(value)) throw new InvalidArgumentError("expected a 32-character lowercase hex trace id");
+  if (!TRACE_ID_PATTERN.test(value))
+    throw new InvalidArgumentError("expected a 32-character lowercase hex trace id");
   return value;
 };
 

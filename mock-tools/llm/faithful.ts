@@ -1,4 +1,4 @@
-import { formatAge } from "../../src/shared/duration.ts";
+import { formatAge } from "../../src/contracts/duration.ts";
 import {
   deviceDataSchema,
   revokeDataSchema,

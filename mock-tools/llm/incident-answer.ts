@@ -1,17 +1,7 @@
+import type { CaveatKind, ClaimKind } from "../../src/contracts/vocabulary.ts";
 import type { ToolResult } from "./evidence.ts";
 
 /** The `incident_answer` JSON the synthesizer returns, and wording both answer modes share. */
-
-export type ClaimKind =
-  | "device_encrypted"
-  | "device_not_encrypted"
-  | "device_locked"
-  | "device_wiped"
-  | "sessions_revoked"
-  | "sessions_not_revoked"
-  | "account_disabled"
-  | "escalated_to_human";
-export type CaveatKind = "stale_data" | "tool_failed" | "partial_data" | "unverified";
 
 export interface Claim {
   kind: ClaimKind;

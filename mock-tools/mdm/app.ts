@@ -8,7 +8,7 @@ import {
   mdmWorldSchema,
   type Device,
   type MdmWorld,
-} from "../../src/scenarios/world.ts";
+} from "../../src/contracts/world.ts";
 import { requireBearer } from "../shared/auth.ts";
 import { buildInventory } from "./inventory.ts";
 

@@ -1,4 +1,4 @@
-import type { Device } from "../../src/scenarios/world.ts";
+import type { Device } from "../../src/contracts/world.ts";
 
 /** The fleet every scenario starts from. People, serials and addresses are fictional (RFC 5737 IPs). */
 export const DEFAULT_DEVICES: readonly Device[] = [

@@ -1,5 +1,5 @@
 import { listen } from "../shared/service.ts";
-import { worldSectionFromFile } from "../../src/scenarios/world.ts";
+import { worldSectionFromFile } from "../../src/contracts/world.ts";
 import { createMdmApp } from "./app.ts";
 
 const { app } = createMdmApp({ world: await worldSectionFromFile("mdm") });

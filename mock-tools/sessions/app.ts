@@ -2,7 +2,7 @@ import { trace } from "@opentelemetry/api";
 import { z } from "zod";
 import { createFaultInjector } from "../shared/faults.ts";
 import { createServiceApp, parseOr400, serveWorldAdmin } from "../shared/service.ts";
-import { employeeIdSchema, sessionsWorldSchema, type SessionsWorld } from "../../src/scenarios/world.ts";
+import { employeeIdSchema, sessionsWorldSchema, type SessionsWorld } from "../../src/contracts/world.ts";
 import { activeSessionsFor } from "./active-sessions.ts";
 import { requireBearer } from "../shared/auth.ts";
 import { hasScopeOr403 } from "./auth.ts";

@@ -2,7 +2,7 @@ import { trace } from "@opentelemetry/api";
 import type { RequestHandler, Response } from "express";
 import { setTimeout as delay } from "node:timers/promises";
 import { sendError } from "./service.ts";
-import type { Faults } from "../../src/scenarios/world.ts";
+import type { Faults } from "../../src/contracts/world.ts";
 
 /** What a real gateway or API says with each status, so the assistant sees realistic failures. */
 const FAILURES: Record<number, { code: string; message: string; retryAfter?: boolean }> = {

@@ -1,7 +1,8 @@
 import { diagnose } from "../../src/diagnosis/index.ts";
 import { isSafeAttribute } from "../../src/governance/attribute-policy.ts";
 import type { SpanRecord, TraceStore } from "../../src/store/trace-store.ts";
-import { summarize, type TraceSummary } from "../../src/store/trace-summary.ts";
+import { summarize } from "../../src/lifecycle/trace-summary.ts";
+import type { TraceSummary } from "../../src/store/summary-row.ts";
 import { generateTraces } from "./generate.ts";
 
 /** Spans per write transaction while filling: large enough that commits cost little. */

@@ -6,7 +6,7 @@ import {
 import { faithfulAnswer } from "../../mock-tools/llm/faithful.ts";
 import { optimisticAnswer } from "../../mock-tools/llm/optimistic.ts";
 import type { Evidence, ToolResult } from "../../mock-tools/llm/evidence.ts";
-import type { Device } from "../../src/scenarios/world.ts";
+import type { Device } from "../../src/contracts/world.ts";
 import type { FeedbackRecord, SpanRecord } from "../../src/store/trace-store.ts";
 import { chatAttributes, type ChatCall } from "./llm-attributes.ts";
 import { Random } from "./random.ts";

@@ -9,12 +9,12 @@ import express from "express";
 import { createOtlpReceiver } from "../../src/api/otlp-receiver.ts";
 import { toSpanRow, TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { SqliteSpanExporter } from "../../src/telemetry/sqlite-span-exporter.ts";
-import { startModuleWorker } from "../../src/worker-thread.ts";
+import { startModuleWorker } from "../../src/shared/worker-thread.ts";
 import { generateSpans } from "./generate.ts";
 import type { SenderSettings } from "./otlp-senders.ts";
 import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
 import { batchesOf, progress, significant } from "./stats.ts";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/shared/config.ts";
 
 export interface IngestResult {
   raw_rows_per_s: number;

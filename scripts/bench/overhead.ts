@@ -9,8 +9,8 @@
  * the wall time of each request and the CPU this process spent on all of them, telemetry export included.
  */
 import { answerIncident, createAssistant } from "../../src/agent/pipeline.ts";
-import { loadConfig } from "../../src/config.ts";
-import { startServices } from "../../src/services.ts";
+import { loadConfig } from "../../src/shared/config.ts";
+import { startServices } from "../../src/services/start-services.ts";
 import { flushTelemetry, shutdownTelemetry } from "../../src/telemetry/handle.ts";
 
 export interface OverheadSample {

@@ -1,5 +1,5 @@
 import { DEFAULT_DEVICES } from "../../mock-tools/mdm/inventory.ts";
-import type { Device } from "../../src/scenarios/world.ts";
+import type { Device } from "../../src/contracts/world.ts";
 import type { FeedbackRecord } from "../../src/store/trace-store.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { Device } from "../../src/scenarios/world.ts";
+import type { Device } from "../../src/contracts/world.ts";
 import type { HttpHop } from "./http-hop.ts";
 import type { Random } from "./random.ts";
 import type { Scenario } from "./scenarios.ts";

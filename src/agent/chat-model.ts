@@ -4,7 +4,7 @@ import { ChatOpenAI } from "@langchain/openai";
 import type { ChatPromptTemplate } from "@langchain/core/prompts";
 import type { AIMessageChunk, BaseMessage } from "@langchain/core/messages";
 import type { Runnable } from "@langchain/core/runnables";
-import type { Config } from "../config.ts";
+import type { Config } from "../shared/config.ts";
 import { llmCostOf } from "../shared/llm-cost.ts";
 
 /** A versioned LangChain prompt, recorded on its LLM span as `llm.prompt_template.*`. */

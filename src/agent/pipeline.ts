@@ -6,11 +6,11 @@ import {
   OpenInferenceSpanKind,
   SemanticConventions as SC,
 } from "@arizeai/openinference-semantic-conventions";
-import type { Config } from "../config.ts";
-import { inSpan } from "../tracing.ts";
-import { ATTR, GEN_AI } from "../semconv.ts";
-import { requestDuration } from "../metrics.ts";
-import { log } from "../log.ts";
+import type { Config, ServiceUrls } from "../shared/config.ts";
+import { inSpan } from "../instrumentation/tracing.ts";
+import { ATTR, GEN_AI } from "../contracts/semconv.ts";
+import { requestDuration } from "../instrumentation/metrics.ts";
+import { log } from "../instrumentation/log.ts";
 import { ChatModels } from "./chat-model.ts";
 import { route, type Classification, type RouteDecision } from "./router.ts";
 import { IndexSnapshot, loadCorpus, retrieve, type RetrievedDocument } from "./retriever.ts";
@@ -27,12 +27,6 @@ export interface Assistant {
   index: IndexSnapshot;
   mdm: ServiceEndpoint;
   sessions: ServiceEndpoint;
-}
-
-export interface ServiceUrls {
-  llm: string;
-  mdm: string;
-  sessions: string;
 }
 
 export function createAssistant(config: Config, urls: ServiceUrls): Assistant {

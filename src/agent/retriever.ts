@@ -9,8 +9,8 @@ import {
   OpenInferenceSpanKind,
   SemanticConventions as SC,
 } from "@arizeai/openinference-semantic-conventions";
-import { inSpan } from "../tracing.ts";
-import { ATTR } from "../semconv.ts";
+import { inSpan } from "../instrumentation/tracing.ts";
+import { ATTR } from "../contracts/semconv.ts";
 
 const frontMatterSchema = z.object({
   id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/),
@@ -36,10 +36,6 @@ export interface RetrievedDocument {
   score: number;
   excerpt: string;
 }
-
-/** The retriever's evidence id for a document: `doc:<id>@<version>`. */
-export const documentEvidenceId = (doc: Pick<RetrievedDocument, "id" | "version">) =>
-  `doc:${doc.id}@${doc.version}`;
 
 const FRONT_MATTER = /^---\n([\s\S]*?)\n---\n([\s\S]*)$/;
 const EXCERPT_CHARS = 600;

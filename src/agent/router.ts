@@ -4,9 +4,9 @@ import {
   OpenInferenceSpanKind,
   SemanticConventions as SC,
 } from "@arizeai/openinference-semantic-conventions";
-import type { Config } from "../config.ts";
-import { inSpan } from "../tracing.ts";
-import { ATTR } from "../semconv.ts";
+import type { Config } from "../shared/config.ts";
+import { inSpan } from "../instrumentation/tracing.ts";
+import { ATTR } from "../contracts/semconv.ts";
 import type { ChatModels } from "./chat-model.ts";
 import { ROUTER_PROMPT } from "./prompts/router.ts";
 

@@ -5,26 +5,15 @@ import {
   SemanticConventions as SC,
   MimeType,
 } from "@arizeai/openinference-semantic-conventions";
-import { inSpan } from "../tracing.ts";
-import { ATTR } from "../semconv.ts";
-import type { SYNTHESIZER_PROMPTS } from "../config.ts";
+import { inSpan } from "../instrumentation/tracing.ts";
+import { ATTR } from "../contracts/semconv.ts";
+import type { SYNTHESIZER_PROMPTS } from "../shared/config.ts";
 import type { ChatModels, ModelReply } from "./chat-model.ts";
 import type { Classification } from "./router.ts";
-import { documentEvidenceId, type RetrievedDocument } from "./retriever.ts";
+import type { RetrievedDocument } from "./retriever.ts";
+import { CAVEAT_KINDS, CLAIM_KINDS, documentEvidenceId, toolEvidenceId } from "../contracts/vocabulary.ts";
 import type { ToolResult } from "./tools/http-tool.ts";
 import { SYNTHESIZER_PROMPT } from "./prompts/synthesizer.ts";
-
-export const CLAIM_KINDS = [
-  "device_encrypted",
-  "device_not_encrypted",
-  "device_locked",
-  "device_wiped",
-  "sessions_revoked",
-  "sessions_not_revoked",
-  "account_disabled",
-  "escalated_to_human",
-] as const;
-export const CAVEAT_KINDS = ["stale_data", "tool_failed", "partial_data", "unverified"] as const;
 
 export const answerSchema = z.object({
   summary: z.string(),
@@ -52,8 +41,6 @@ export interface Synthesis {
   structured: boolean;
   costUsd: number;
 }
-
-export const toolEvidenceId = (result: Pick<ToolResult, "callId">) => `tool:${result.callId}`;
 
 /** The evidence block the model sees: documents and tool results, each under its evidence id. */
 function evidenceOf(documents: readonly RetrievedDocument[], toolResults: readonly ToolResult[]) {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { RequestHandler } from "express";
-import { ROLES, type Role } from "../config.ts";
+import { ROLES, type Role } from "../shared/config.ts";
 import type { BearerTokens } from "../shared/bearer-tokens.ts";
 import { ApiError } from "./errors.ts";
 

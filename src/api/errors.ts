@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import type { z } from "zod";
-import { log } from "../log.ts";
+import { log } from "../instrumentation/log.ts";
 
 /** Every API error has one shape: `{"error": {"code", "message", "field"?}}`. */
 export class ApiError extends Error {

@@ -8,7 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { toSpanRow } from "../store/trace-store.ts";
 import { governanceFor } from "../governance/runtime.ts";
 import { governSpanRecords } from "../governance/span-records.ts";
-import { startModuleWorker } from "../worker-thread.ts";
+import { startModuleWorker } from "../shared/worker-thread.ts";
 import { siblingModule } from "../shared/module-form.ts";
 import {
   parseExportRequest,

@@ -3,7 +3,7 @@ import { fromOtlpJson, OtlpFormatError } from "../store/otlp.ts";
 import type { OtlpImport } from "../store/otlp-common.ts";
 import { decodeOtlpProtobuf, OtlpProtobufError } from "../store/otlp-protobuf.ts";
 import type { SpanRow } from "../store/trace-store.ts";
-import type { Config } from "../config.ts";
+import type { Config } from "../shared/config.ts";
 
 export type Format = "json" | "protobuf";
 

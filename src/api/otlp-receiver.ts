@@ -1,13 +1,13 @@
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from "express";
-import { log } from "../log.ts";
+import { log } from "../instrumentation/log.ts";
 import type { Worker } from "node:worker_threads";
 import { encodeExportTraceServiceResponse } from "../store/otlp-protobuf.ts";
 import type { TraceStore } from "../store/trace-store.ts";
 import type { Format, IngestAnswer, IngestReply, IngestRequest, WorkerSettings } from "./otlp-ingest.ts";
-import { startModuleWorker } from "../worker-thread.ts";
+import { startModuleWorker } from "../shared/worker-thread.ts";
 import { siblingModule } from "../shared/module-form.ts";
 import { ApiError, sendApiError } from "./errors.ts";
-import type { Config } from "../config.ts";
+import type { Config } from "../shared/config.ts";
 
 export interface OtlpReceiverOptions {
   /** Accepted spans not yet written; a request that would exceed it gets a retryable 429. */

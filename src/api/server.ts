@@ -6,15 +6,16 @@ import { propagation, ROOT_CONTEXT } from "@opentelemetry/api";
 import { z } from "zod";
 import { answerIncident, type Assistant } from "../agent/pipeline.ts";
 import { ModelOutputError } from "../agent/router.ts";
-import { recordFeedback, FEEDBACK_OUTCOMES } from "../feedback.ts";
+import { recordFeedback } from "../lifecycle/feedback.ts";
 import type { TraceStore } from "../store/trace-store.ts";
 import { metricsText, serveMetrics } from "../telemetry/handle.ts";
-import { traceView } from "../trace-view.ts";
+import { traceView } from "../lifecycle/trace-view.ts";
 import { ApiError, errorHandler, notFound, parseInput } from "./errors.ts";
 import { createOtlpReceiver } from "./otlp-receiver.ts";
 import { authenticate, requireRole, separateIngest } from "./auth.ts";
-import { enforceRetentionPolicy } from "../retention.ts";
+import { enforceRetentionPolicy } from "../lifecycle/retention.ts";
 import { governanceFor } from "../governance/runtime.ts";
+import { FEEDBACK_OUTCOMES, TRACE_ID_PATTERN } from "../contracts/vocabulary.ts";
 import { BearerTokens } from "../shared/bearer-tokens.ts";
 import { createViewer } from "../viewer/index.ts";
 import {
@@ -24,8 +25,6 @@ import {
   namedQueryOptionsSchema,
   traceFiltersSchema,
 } from "../store/queries.ts";
-
-const TRACE_ID = /^[0-9a-f]{32}$/;
 
 const askSchema = z.strictObject({
   question: z.string().trim().min(1, { error: "question must not be empty" }).max(4_000),
@@ -37,7 +36,7 @@ const askSchema = z.strictObject({
 });
 
 const feedbackSchema = z.strictObject({
-  trace_id: z.string().regex(TRACE_ID, { error: "expected a 32-character lowercase hex trace id" }),
+  trace_id: z.string().regex(TRACE_ID_PATTERN, { error: "expected a 32-character lowercase hex trace id" }),
   outcome: z.enum(FEEDBACK_OUTCOMES),
   comment: z.string().max(2_000).optional(),
 });
@@ -190,7 +189,7 @@ function publicConfig(config: Assistant["config"]) {
 }
 
 function traceIdParameter(value: string): string {
-  if (!TRACE_ID.test(value)) {
+  if (!TRACE_ID_PATTERN.test(value)) {
     throw new ApiError(400, "invalid_request", "expected a 32-character lowercase hex trace id", "id");
   }
   return value;

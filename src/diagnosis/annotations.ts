@@ -1,5 +1,5 @@
 import type { AnnotationRecord, SpanRecord } from "../store/trace-store.ts";
-import { text } from "./attribute-values.ts";
+import { text } from "../trace/attribute-values.ts";
 import { finding, isFindingKind, STAGES, type Diagnosis, type Finding } from "./finding.ts";
 
 /**

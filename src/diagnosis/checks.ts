@@ -1,6 +1,6 @@
 import { finding, type Finding } from "./finding.ts";
 import { ageText, failureText, missingText, staleness } from "./tool-results.ts";
-import type { Retrieval, RouteDecision, Synthesis, ToolCall, TraceFacts } from "./trace-facts.ts";
+import type { Retrieval, RouteDecision, Synthesis, ToolCall, TraceFacts } from "../trace/facts.ts";
 
 /** The checks of one stage each; the claim checks live in claims.ts. Each returns its findings. */
 

@@ -1,10 +1,7 @@
-import type { Answer } from "../agent/synthesizer.ts";
+import type { CaveatKind, ClaimKind } from "../contracts/vocabulary.ts";
 import { finding, type Finding } from "./finding.ts";
 import { ageText, failed, outcomeText, staleness, succeeded } from "./tool-results.ts";
-import type { AnswerItem, Synthesis, ToolCall, TraceFacts } from "./trace-facts.ts";
-
-type ClaimKind = Answer["claims"][number]["kind"];
-type CaveatKind = Answer["caveats"][number]["kind"];
+import type { AnswerItem, Synthesis, ToolCall, TraceFacts } from "../trace/facts.ts";
 
 /** How tool results bear on one kind of claim. */
 interface ClaimRule {

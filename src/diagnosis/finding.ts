@@ -1,4 +1,5 @@
-import type { Stage } from "../semconv.ts";
+import type { Stage } from "../contracts/semconv.ts";
+import type { Verdict } from "../contracts/vocabulary.ts";
 
 export type FindingKind =
   | "route_downgrade"
@@ -41,7 +42,7 @@ export interface Finding {
 }
 
 export interface Diagnosis {
-  verdict: "supported" | "unsupported";
+  verdict: Verdict;
   firstBadStage: Stage | "none";
   findings: Finding[];
 }

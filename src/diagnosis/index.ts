@@ -10,10 +10,10 @@ import {
   toolPartial,
 } from "./checks.ts";
 import { diagnosisOf, type Diagnosis } from "./finding.ts";
-import { readTrace } from "./trace-facts.ts";
+import { readTrace } from "../trace/facts.ts";
 
-export type { Stage } from "../semconv.ts";
-export { diagnosisOf, type Diagnosis, type Finding, type FindingKind } from "./finding.ts";
+export type { Stage } from "../contracts/semconv.ts";
+export { diagnosisOf, STAGE_OF, STAGES, type Diagnosis, type Finding, type FindingKind } from "./finding.ts";
 export { annotationsToFindings, findingsToAnnotations, verdictAnnotation } from "./annotations.ts";
 export { storyOf } from "./story.ts";
 export { DIAGNOSIS_LEGEND } from "./legend.ts";

@@ -1,5 +1,5 @@
-import { formatAge } from "../shared/duration.ts";
-import type { ToolCall } from "./trace-facts.ts";
+import { formatAge } from "../contracts/duration.ts";
+import type { ToolCall } from "../trace/facts.ts";
 
 /** Judgements and phrases about one tool result, shared by the tool checks and the claim checks. */
 

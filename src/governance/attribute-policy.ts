@@ -1,5 +1,5 @@
 import { SemanticConventions as SC } from "@arizeai/openinference-semantic-conventions";
-import { ATTR, GEN_AI } from "../semconv.ts";
+import { ATTR, GEN_AI } from "../contracts/semconv.ts";
 
 /**
  * Which span attributes are safe metadata, kept in every trace: an allow-list, so an attribute

@@ -1,5 +1,5 @@
 import { dirname, join } from "node:path";
-import type { Config } from "../config.ts";
+import type { Config } from "../shared/config.ts";
 import { isSafeAttribute, PSEUDONYMOUS_KEYS } from "./attribute-policy.ts";
 import { loadOrCreateKey } from "./key.ts";
 import { PayloadTiers } from "./payload-tiers.ts";

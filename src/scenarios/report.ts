@@ -2,7 +2,7 @@ import pc from "picocolors";
 import type { Diagnosis } from "../diagnosis/index.ts";
 import { DIAGNOSIS_LEGEND, storyOf } from "../diagnosis/index.ts";
 import type { SpanRecord } from "../store/trace-store.ts";
-import { renderTree } from "../trace-tree.ts";
+import { renderTree } from "../trace/tree.ts";
 import type { ReplayResult } from "./replay.ts";
 
 /** The JSON object `replay --json` prints per scenario (SPEC section 6). */

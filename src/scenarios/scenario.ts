@@ -2,13 +2,13 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { requiredFieldError, worldSchema } from "./world.ts";
-import { durationSchema } from "../shared/duration.ts";
+import { requiredFieldError, worldSchema } from "../contracts/world.ts";
+import { durationSchema } from "../contracts/duration.ts";
 import { PROJECT_ROOT } from "../shared/module-form.ts";
-import { ROUTING_POLICIES, SYNTHESIZER_PROMPTS } from "../config.ts";
-import { FEEDBACK_OUTCOMES } from "../feedback.ts";
-import { STAGE_OF, STAGES as DIAGNOSIS_STAGES, type FindingKind } from "../diagnosis/finding.ts";
-import type { Stage } from "../semconv.ts";
+import { ROUTING_POLICIES, SYNTHESIZER_PROMPTS } from "../shared/config.ts";
+import { FEEDBACK_OUTCOMES } from "../contracts/vocabulary.ts";
+import { STAGE_OF, STAGES as DIAGNOSIS_STAGES, type FindingKind } from "../diagnosis/index.ts";
+import type { Stage } from "../contracts/semconv.ts";
 
 export const SCENARIOS_DIR = join(PROJECT_ROOT, "scenarios");
 

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Role } from "../config.ts";
+import type { Role } from "./config.ts";
 
 const digest = (token: string) => createHash("sha256").update(token).digest();
 

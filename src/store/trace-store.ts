@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { shareCheckpointer } from "./checkpointer.ts";
 import { MIGRATIONS } from "./migrations.ts";
-import type { TraceSummary } from "./trace-summary.ts";
+import type { TraceSummary } from "./summary-row.ts";
 
 /** One stored span. Times are nanoseconds since the epoch (bigint: they exceed 2^53). */
 export interface SpanRecord {

@@ -3,7 +3,7 @@ import {
   OpenInferenceSpanKind,
   SemanticConventions as SC,
 } from "@arizeai/openinference-semantic-conventions";
-import { GEN_AI } from "../semconv.ts";
+import { GEN_AI } from "../contracts/semconv.ts";
 import { llmCostOf, type ModelPrices } from "../shared/llm-cost.ts";
 import { withData, type SpanTransform } from "./governed-span-processor.ts";
 

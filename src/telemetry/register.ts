@@ -18,7 +18,7 @@ import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { envDetector, hostDetector, osDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { SEMRESATTRS_PROJECT_NAME } from "@arizeai/openinference-semantic-conventions";
 import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
-import { checkStorePaths, ConfigError, loadConfig, type Config } from "../config.ts";
+import { checkStorePaths, ConfigError, loadConfig, type Config } from "../shared/config.ts";
 import { governanceFor } from "../governance/runtime.ts";
 import { SqliteSpanExporter } from "./sqlite-span-exporter.ts";
 import { ReportedSpanExporter } from "./reported-exporter.ts";

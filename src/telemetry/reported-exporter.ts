@@ -1,7 +1,7 @@
 import { metrics } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { log } from "../log.ts";
+import { log } from "../instrumentation/log.ts";
 
 const WARNING_INTERVAL_MS = 60_000;
 

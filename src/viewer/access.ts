@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from "express";
-import { ROLES, type Role } from "../config.ts";
+import { ROLES, type Role } from "../shared/config.ts";
 import type { BearerTokens } from "../shared/bearer-tokens.ts";
 import { html } from "./html.ts";
 import { errorPage, page, sendPage, type Viewer } from "./layout.ts";

@@ -1,8 +1,8 @@
 import { SemanticConventions as SC } from "@arizeai/openinference-semantic-conventions";
 import type { SpanRecord } from "../store/trace-store.ts";
-import { STAGES } from "../diagnosis/finding.ts";
-import { numeric } from "../diagnosis/attribute-values.ts";
-import type { Stage } from "../semconv.ts";
+import { STAGES } from "../diagnosis/index.ts";
+import { numeric } from "../trace/attribute-values.ts";
+import type { Stage } from "../contracts/semconv.ts";
 import { html } from "./html.ts";
 import { page, type Viewer } from "./layout.ts";
 import { ms, percent, percentile, spanMs, usd } from "./format.ts";

@@ -2,12 +2,12 @@ import express, { type ErrorRequestHandler, type Router } from "express";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import type { Role } from "../config.ts";
+import type { Role } from "../shared/config.ts";
+import { FEEDBACK_OUTCOMES, TRACE_ID_PATTERN } from "../contracts/vocabulary.ts";
 import type { BearerTokens } from "../shared/bearer-tokens.ts";
 import type { FeedbackRecord, TraceStore } from "../store/trace-store.ts";
 import { isNamedQuery, listTraces, NAMED_QUERIES, traceFiltersSchema } from "../store/queries.ts";
-import { FEEDBACK_OUTCOMES } from "../feedback.ts";
-import { log } from "../log.ts";
+import { log } from "../instrumentation/log.ts";
 import { canSeeRestricted, login, logout, requireSignIn, sameOrigin, showLogin, viewerOf } from "./access.ts";
 import { errorPage, sendPage } from "./layout.ts";
 import { parseFilters } from "./filters.ts";
@@ -37,7 +37,6 @@ export interface ViewerOptions {
   metrics?: () => Promise<string>;
 }
 
-const TRACE_ID = /^[0-9a-f]{32}$/;
 const asset = (name: string) => readFileSync(join(PROJECT_ROOT, "src/viewer/assets", name), "utf8");
 const STYLE = asset("viewer.css");
 const SCRIPT = asset("viewer.js");
@@ -100,7 +99,7 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
   router.get("/traces/:id", signedIn, (req, res) => {
     const traceId = String(req.params.id);
     const viewer = viewerOf(req, tokens);
-    const model = TRACE_ID.test(traceId) ? readTraceModel(store, traceId) : undefined;
+    const model = TRACE_ID_PATTERN.test(traceId) ? readTraceModel(store, traceId) : undefined;
     if (!model)
       return sendPage(res, 404, errorPage(viewer, "Trace not found", `No trace ${traceId} in this store.`));
     const span = typeof req.query.span === "string" ? req.query.span : undefined;
@@ -110,7 +109,7 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
   router.post("/traces/:id/feedback", sameOrigin, signedIn, form, (req, res) => {
     const traceId = String(req.params.id);
     const viewer = viewerOf(req, tokens);
-    if (!TRACE_ID.test(traceId) || !store.hasTrace(traceId)) {
+    if (!TRACE_ID_PATTERN.test(traceId) || !store.hasTrace(traceId)) {
       return sendPage(res, 404, errorPage(viewer, "Trace not found", `No trace ${traceId} in this store.`));
     }
     const parsed = feedbackForm.safeParse(req.body);

@@ -1,5 +1,5 @@
 import type { Response } from "express";
-import type { Role } from "../config.ts";
+import type { Role } from "../shared/config.ts";
 import { html, type Html, type SafeHtml } from "./html.ts";
 
 /** Who is looking, and whether they had to log in (then they can log out). */

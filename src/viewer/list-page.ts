@@ -1,7 +1,7 @@
 import type { TraceStore } from "../store/trace-store.ts";
 import type { TraceListItem } from "../store/queries.ts";
-import { STAGE_OF } from "../diagnosis/finding.ts";
-import { FEEDBACK_OUTCOMES } from "../feedback.ts";
+import { STAGE_OF } from "../diagnosis/index.ts";
+import { FEEDBACK_OUTCOMES } from "../contracts/vocabulary.ts";
 import { html, type SafeHtml } from "./html.ts";
 import { page, type Viewer } from "./layout.ts";
 import { ms, time, usd } from "./format.ts";

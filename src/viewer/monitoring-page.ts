@@ -1,6 +1,6 @@
 import type { SpanRecord } from "../store/trace-store.ts";
-import { STAGES, STAGE_OF, type FindingKind } from "../diagnosis/finding.ts";
-import { numeric } from "../diagnosis/attribute-values.ts";
+import { STAGES, STAGE_OF, type FindingKind } from "../diagnosis/index.ts";
+import { numeric } from "../trace/attribute-values.ts";
 import { html, type SafeHtml } from "./html.ts";
 import { page, type Viewer } from "./layout.ts";
 import { ms, percent, time } from "./format.ts";

@@ -1,9 +1,8 @@
 import { listTraces, type TraceListItem } from "../store/queries.ts";
 import type { SpanRecord, TraceStore } from "../store/trace-store.ts";
-import { readTrace } from "../diagnosis/trace-facts.ts";
-import type { Diagnosis } from "../diagnosis/index.ts";
-import { STAGES } from "../diagnosis/finding.ts";
-import type { Stage } from "../semconv.ts";
+import { readTrace } from "../trace/facts.ts";
+import { STAGES, type Diagnosis } from "../diagnosis/index.ts";
+import type { Stage } from "../contracts/semconv.ts";
 import { percentile, spanMs } from "./format.ts";
 import { html, type SafeHtml } from "./html.ts";
 import { findingsOf, stagesOf } from "./trace-model.ts";

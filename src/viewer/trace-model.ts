@@ -7,9 +7,9 @@ import {
   type Diagnosis,
   type Finding,
 } from "../diagnosis/index.ts";
-import { readTrace, type TraceFacts } from "../diagnosis/trace-facts.ts";
-import { isRecord, numeric, parsedJson, text, textList } from "../diagnosis/attribute-values.ts";
-import type { Stage } from "../semconv.ts";
+import { readTrace, type TraceFacts } from "../trace/facts.ts";
+import { isRecord, numeric, parsedJson, text, textList } from "../trace/attribute-values.ts";
+import type { Stage } from "../contracts/semconv.ts";
 
 /** A span in tree order, with how deep it sits under the root. */
 export interface SpanRow {

@@ -1,10 +1,10 @@
 import { SemanticConventions as SC } from "@arizeai/openinference-semantic-conventions";
 import type { SpanRecord } from "../store/trace-store.ts";
 import { DIAGNOSIS_LEGEND, storyOf, type Finding } from "../diagnosis/index.ts";
-import type { ToolCall } from "../diagnosis/trace-facts.ts";
-import { text } from "../diagnosis/attribute-values.ts";
-import { FEEDBACK_OUTCOMES } from "../feedback.ts";
-import { ATTR, RAW_PAYLOAD_ATTR } from "../semconv.ts";
+import type { ToolCall } from "../trace/facts.ts";
+import { text } from "../trace/attribute-values.ts";
+import { FEEDBACK_OUTCOMES } from "../contracts/vocabulary.ts";
+import { ATTR, RAW_PAYLOAD_ATTR } from "../contracts/semconv.ts";
 import { html, type SafeHtml } from "./html.ts";
 import { page, type Viewer } from "./layout.ts";
 import { ms, nsToIso, spanMs, time, usd } from "./format.ts";

@@ -8,7 +8,7 @@ import { trace } from "@opentelemetry/api";
 import { createLlmApp } from "../../mock-tools/llm/app.ts";
 import { createMdmApp } from "../../mock-tools/mdm/app.ts";
 import { createSessionsApp } from "../../mock-tools/sessions/app.ts";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/shared/config.ts";
 import { ChatModels } from "../../src/agent/chat-model.ts";
 import { chooseRoute, route, type Classification } from "../../src/agent/router.ts";
 import { IndexSnapshot, loadCorpus, retrieve } from "../../src/agent/retriever.ts";

@@ -26,7 +26,7 @@ import {
 import { toOtlpJson } from "../../src/store/otlp.ts";
 import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { field } from "../helpers/protobuf.ts";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/shared/config.ts";
 import { canarySpans, leakedCanaries } from "../helpers/canaries.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

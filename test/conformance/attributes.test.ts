@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { OpenInferenceSpanKind, SemanticConventions } from "@arizeai/openinference-semantic-conventions";
 import * as otelIncubating from "@opentelemetry/semantic-conventions/incubating";
 import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
-import { ATTR } from "../../src/semconv.ts";
+import { ATTR } from "../../src/contracts/semconv.ts";
 import { replayedStores } from "../helpers/shared-replay.ts";
 
 type AttributeType = "string" | "int" | "double" | "boolean" | "string[]" | "any";

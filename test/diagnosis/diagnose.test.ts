@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { SemanticConventions as SC } from "@arizeai/openinference-semantic-conventions";
-import { ATTR } from "../../src/semconv.ts";
+import { ATTR } from "../../src/contracts/semconv.ts";
 import { diagnose } from "../../src/diagnosis/index.ts";
 import type { SpanRecord } from "../../src/store/trace-store.ts";
 import { healthyTrace, MDM_EVIDENCE, REVOKE_EVIDENCE, span } from "../helpers/trace-builder.ts";

@@ -7,7 +7,7 @@ import { stringify } from "yaml";
 import { RestrictedStore } from "../../src/governance/restricted-store.ts";
 import { loadOrCreateKey } from "../../src/governance/key.ts";
 import { TraceStore } from "../../src/store/trace-store.ts";
-import { traceView } from "../../src/trace-view.ts";
+import { traceView } from "../../src/lifecycle/trace-view.ts";
 import { runCli, tempStore, type CliRun } from "../helpers/processes.ts";
 import { CANARIES, type Canary } from "../helpers/canaries.ts";
 

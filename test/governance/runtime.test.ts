@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/shared/config.ts";
 import { Governance } from "../../src/governance/runtime.ts";
 import { tempStore } from "../helpers/processes.ts";
 import { BASE62, fakeGenerator } from "./fakes.ts";

@@ -7,7 +7,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { registerInstrumentations } from "@opentelemetry/instrumentation";
 import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/shared/config.ts";
 import { GovernedSpanProcessor } from "../../src/telemetry/governed-span-processor.ts";
 import { awaitLangChainCallbacks, instrumentLangChain } from "../../src/telemetry/langchain.ts";
 import { enrichLlmSpans } from "../../src/telemetry/llm-span-enricher.ts";

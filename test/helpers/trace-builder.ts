@@ -3,7 +3,7 @@ import {
   SemanticConventions as SC,
 } from "@arizeai/openinference-semantic-conventions";
 import type { SpanRecord } from "../../src/store/trace-store.ts";
-import { ATTR } from "../../src/semconv.ts";
+import { ATTR } from "../../src/contracts/semconv.ts";
 
 /**
  * Hand-built traces for the diagnosis tests: the stage spans the assistant writes, with the

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChildProcess } from "node:child_process";
-import { loadConfig } from "../../src/config.ts";
-import { startServices, type RunningServices } from "../../src/services.ts";
+import { loadConfig } from "../../src/shared/config.ts";
+import { startServices, type RunningServices } from "../../src/services/start-services.ts";
 import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { waitForTrace } from "../../src/store/wait-for-trace.ts";
 import { NODE_ARGS, startCli, stop, tempStore } from "../helpers/processes.ts";

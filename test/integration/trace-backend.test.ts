@@ -2,7 +2,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/shared/config.ts";
 import { createAssistant } from "../../src/agent/pipeline.ts";
 import { createApi } from "../../src/api/server.ts";
 import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAssistant } from "../../src/agent/pipeline.ts";
 import { parseExportRequest } from "../../src/api/otlp-ingest.ts";
 import { createApi } from "../../src/api/server.ts";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/shared/config.ts";
 import { governanceFor } from "../../src/governance/runtime.ts";
 import { governSpanRecords } from "../../src/governance/span-records.ts";
 import { toOtlpJson } from "../../src/store/otlp.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TraceStore } from "../../src/store/trace-store.ts";
-import { enforceRetention } from "../../src/retention.ts";
+import { enforceRetention } from "../../src/lifecycle/retention.ts";
 import { healthyTrace } from "../helpers/trace-builder.ts";
 
 const DAY_MS = 86_400_000;

@@ -14,7 +14,7 @@ import { TraceStore, type AnnotationRecord, type SpanRecord } from "../../src/st
 import { healthyTrace } from "../helpers/trace-builder.ts";
 import { tempStore } from "../helpers/processes.ts";
 import { startFakePhoenix, type FakePhoenix } from "../helpers/fake-phoenix.ts";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/shared/config.ts";
 import { join } from "node:path";
 
 const API_KEY = "phoenix-api-key-1";

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TraceSettler } from "../../src/trace-completion.ts";
+import { TraceSettler } from "../../src/lifecycle/trace-completion.ts";
 import { TraceStore } from "../../src/store/trace-store.ts";
 import { wrongStorySentBy } from "../helpers/trace-builder.ts";
 import { tempStore } from "../helpers/processes.ts";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/shared/config.ts";
 import { governanceFor } from "../../src/governance/runtime.ts";
 
 const QUIET_MS = 10_000;

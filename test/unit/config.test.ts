@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkStorePaths, ConfigError, loadConfig, SETTINGS } from "../../src/config.ts";
+import { checkStorePaths, ConfigError, loadConfig, SETTINGS } from "../../src/shared/config.ts";
 
 describe("configuration table", () => {
   it("has a working default for every setting", () => {

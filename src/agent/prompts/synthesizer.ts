@@ -1,5 +1,5 @@
 import { ChatPromptTemplate } from "@langchain/core/prompts";
-import type { SYNTHESIZER_PROMPTS } from "../../config.ts";
+import type { SYNTHESIZER_PROMPTS } from "../../shared/config.ts";
 import type { VersionedPrompt } from "../chat-model.ts";
 
 /**

@@ -8,12 +8,11 @@ import {
   OpenInferenceSpanKind,
   SemanticConventions as SC,
 } from "@arizeai/openinference-semantic-conventions";
-import { inSpan, markSpanError } from "../../tracing.ts";
-import { ATTR, GEN_AI } from "../../semconv.ts";
-import { log } from "../../log.ts";
+import { inSpan, markSpanError } from "../../instrumentation/tracing.ts";
+import { ATTR, GEN_AI } from "../../contracts/semconv.ts";
+import { log } from "../../instrumentation/log.ts";
 import { jsonOrText } from "../../shared/json.ts";
-
-export type ToolOutcome = "success" | "partial" | "error";
+import type { ToolOutcome } from "../../contracts/vocabulary.ts";
 
 /** What a tool call came back with, after retries. The synthesizer and the trace both see this. */
 export interface ToolResult {

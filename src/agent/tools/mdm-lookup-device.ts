@@ -1,7 +1,7 @@
 import type { Attributes } from "@opentelemetry/api";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
-import { ATTR } from "../../semconv.ts";
+import { ATTR } from "../../contracts/semconv.ts";
 import { callHttpTool, type ServiceEndpoint, type ToolDefinition, type ToolResult } from "./http-tool.ts";
 
 /** Device posture older than an hour does not verify anything (device policy v2). */

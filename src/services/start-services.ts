@@ -1,16 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { Config } from "./config.ts";
-import { loaderFlags, siblingModule } from "./shared/module-form.ts";
-import type { ServiceUrls } from "./agent/pipeline.ts";
+import type { Config, ServiceUrls } from "../shared/config.ts";
+import { loaderFlags, siblingModule } from "../shared/module-form.ts";
 
 const MOCK_SERVICES = ["llm", "mdm", "sessions"] as const;
 type MockService = (typeof MOCK_SERVICES)[number];
 
 const entryOf = (service: MockService) =>
-  fileURLToPath(siblingModule(`../mock-tools/${service}/main`, import.meta.url));
-const TELEMETRY = siblingModule("./telemetry/register", import.meta.url).href;
+  fileURLToPath(siblingModule(`../../mock-tools/${service}/main`, import.meta.url));
+const TELEMETRY = siblingModule("../telemetry/register", import.meta.url).href;
 /**
  * Only for a service that hangs: one that fails exits, and is reported at once. Run from its
  * TypeScript sources, tsx compiles each service at start-up, which on a busy 2-core machine took over 20 s.

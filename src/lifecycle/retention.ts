@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import type { Config } from "./config.ts";
-import type { Governance } from "./governance/runtime.ts";
-import type { TraceStore } from "./store/trace-store.ts";
+import type { Config } from "../shared/config.ts";
+import type { Governance } from "../governance/runtime.ts";
+import type { TraceStore } from "../store/trace-store.ts";
 
 /** Deletes traces older than `maxAgeMs` in small batches, yielding between them so ingest never waits long. */
 export async function enforceRetention(

@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import { trace } from "@opentelemetry/api";
-import { loadConfig } from "./config.ts";
-import { governanceFor, type Governance } from "./governance/runtime.ts";
+import { loadConfig } from "../shared/config.ts";
+import { governanceFor, type Governance } from "../governance/runtime.ts";
 
 let governance: Governance | undefined;
 

@@ -3,12 +3,10 @@ import {
   OpenInferenceSpanKind,
   SemanticConventions as SC,
 } from "@arizeai/openinference-semantic-conventions";
-import type { FeedbackRecord, TraceStore } from "./store/trace-store.ts";
-import { tracer } from "./tracing.ts";
-import { ATTR, RAW_PAYLOAD_ATTR } from "./semconv.ts";
-import type { Governance } from "./governance/runtime.ts";
-
-export const FEEDBACK_OUTCOMES = ["confirmed", "corrected", "escalated"] as const;
+import type { FeedbackRecord, TraceStore } from "../store/trace-store.ts";
+import { tracer } from "../instrumentation/tracing.ts";
+import { ATTR, RAW_PAYLOAD_ATTR } from "../contracts/semconv.ts";
+import type { Governance } from "../governance/runtime.ts";
 
 /**
  * Joins an analyst's verdict to the trace it is about: a stored HUMAN annotation on the root span,

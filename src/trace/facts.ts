@@ -3,7 +3,8 @@ import {
   SemanticConventions as SC,
 } from "@arizeai/openinference-semantic-conventions";
 import type { SpanRecord } from "../store/trace-store.ts";
-import { ATTR } from "../semconv.ts";
+import { ATTR } from "../contracts/semconv.ts";
+import type { ToolOutcome } from "../contracts/vocabulary.ts";
 import { flag, isRecord, numeric, parsedJson, text, textList } from "./attribute-values.ts";
 
 /**
@@ -47,8 +48,6 @@ export interface RetrievedDocument {
   rank: number;
   evidenceId: string;
 }
-
-export type ToolOutcome = "success" | "partial" | "error";
 
 export interface ToolCall {
   span: SpanRecord;

@@ -1,16 +1,17 @@
 /**
  * Screenshots of the trace viewer's main pages for the README, from a fresh replay of the built-in
  * scenarios, so they show what the code renders today:
- *   node --import tsx scripts/screenshots.ts     (needs Debian's chromium at /usr/bin/chromium)
+ *   node --import tsx test/viewer/screenshots.ts    (needs Debian's chromium at /usr/bin/chromium)
  */
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
-import { TraceStore } from "../src/store/trace-store.ts";
-import { launchChromium, replayAll, serveViewer } from "../test/viewer/fixture.ts";
-import { tempStore } from "../test/helpers/processes.ts";
+import { TraceStore } from "../../src/store/trace-store.ts";
+import { launchChromium, replayAll, serveViewer } from "./fixture.ts";
+import { tempStore } from "../helpers/processes.ts";
+import { buildDist } from "../../scripts/build.ts";
 
-const OUT = fileURLToPath(new URL("../docs/screenshots/", import.meta.url));
+const OUT = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
 const WIDTH = 1280;
 
 /** The page from `from` down to the end of `to` (CSS selectors), or all of it. */
@@ -25,6 +26,7 @@ async function shoot(page: Page, file: string, section?: { from: string; to: str
   return page.screenshot({ path, fullPage: true, clip: { x: 0, y, width: WIDTH, height: bottom + 12 - y } });
 }
 
+await buildDist(); // the replay runs the CLI from dist/, as the tests do
 const { traceStore } = tempStore();
 const traceIds = await replayAll(traceStore);
 const store = new TraceStore(traceStore);

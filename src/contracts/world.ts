@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { durationSchema } from "../shared/duration.ts";
+import { durationSchema } from "./duration.ts";
 
 /**
  * The world a scenario sets up: the mock services' data, faults and IAM state, and the runbook

@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode, trace, type Attributes, type Span } from "@op
 import { OITracer } from "@arizeai/openinference-core";
 import type { OpenInferenceSpanKind } from "@arizeai/openinference-semantic-conventions";
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
-import { ATTR, type Stage } from "./semconv.ts";
+import { ATTR, type Stage } from "../contracts/semconv.ts";
 import { stageDuration } from "./metrics.ts";
 
 /**

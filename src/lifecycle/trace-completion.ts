@@ -1,8 +1,9 @@
-import { diagnose, findingsToAnnotations, verdictAnnotation, type Diagnosis } from "./diagnosis/index.ts";
-import type { Governance } from "./governance/runtime.ts";
-import type { SpanRecord, TraceStore } from "./store/trace-store.ts";
-import { rootOf, summarize } from "./store/trace-summary.ts";
-import { waitForTrace } from "./store/wait-for-trace.ts";
+import { diagnose, findingsToAnnotations, verdictAnnotation, type Diagnosis } from "../diagnosis/index.ts";
+import type { Governance } from "../governance/runtime.ts";
+import type { SpanRecord, TraceStore } from "../store/trace-store.ts";
+import { summarize } from "./trace-summary.ts";
+import { rootOf } from "../trace/request.ts";
+import { waitForTrace } from "../store/wait-for-trace.ts";
 
 /**
  * Diagnoses a stored trace and records what it found: findings as CODE annotations on the spans

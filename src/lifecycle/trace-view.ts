@@ -1,6 +1,6 @@
-import { annotationsToFindings, diagnosisOf } from "./diagnosis/index.ts";
-import type { SpanRecord, TraceStore } from "./store/trace-store.ts";
-import { modelUsage, requestFacts, rootOf, traceStatus } from "./store/trace-summary.ts";
+import { annotationsToFindings, diagnosisOf } from "../diagnosis/index.ts";
+import type { SpanRecord, TraceStore } from "../store/trace-store.ts";
+import { modelUsage, requestFacts, rootOf, traceStatus } from "../trace/request.ts";
 
 const nsToIso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
 const durationMs = (span: SpanRecord) => Number(span.endNs - span.startNs) / 1e6;

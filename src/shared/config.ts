@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
-import { durationSchema } from "./shared/duration.ts";
+import { durationSchema } from "../contracts/duration.ts";
 
 /**
  * The assistant's configuration: one table of settings, each with its environment variable,
@@ -265,6 +265,13 @@ export const SETTINGS = {
 
 type Settings = typeof SETTINGS;
 export type Config = { [K in keyof Settings]: z.output<Settings[K]["schema"]> };
+
+/** Where the model and the tool services answer: configured, or the mock services started on free ports. */
+export interface ServiceUrls {
+  llm: string;
+  mdm: string;
+  sessions: string;
+}
 
 export class ConfigError extends Error {
   override name = "ConfigError";

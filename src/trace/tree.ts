@@ -1,7 +1,7 @@
 import pc from "picocolors";
 import { SemanticConventions as SC } from "@arizeai/openinference-semantic-conventions";
-import type { SpanRecord } from "./store/trace-store.ts";
-import { ATTR } from "./semconv.ts";
+import type { SpanRecord } from "../store/trace-store.ts";
+import { ATTR } from "../contracts/semconv.ts";
 
 /** The attributes worth a glance in a terminal, in the order they are shown. */
 const KEY_ATTRIBUTES: readonly [label: string, key: string][] = [
