@@ -91,8 +91,32 @@ async function serve(config: Config) {
     clearInterval(retention);
     clearInterval(settling);
     server.close();
+    store.close();
   });
-  return { services, url };
+  return { services, url, store };
+}
+
+/** Opens the configured trace store for one command, and closes it once the command is done with it. */
+function withStore<T>(use: (store: TraceStore, config: Config) => T): T {
+  const config = loadConfig();
+  const store = new TraceStore(config.traceStore);
+  let result: T;
+  try {
+    result = use(store, config);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  if (result instanceof Promise) return result.finally(() => store.close()) as T;
+  store.close();
+  return result;
+}
+
+/** A stored trace's spans; a trace id the store does not hold is bad input. */
+function storedSpans(store: TraceStore, traceId: string) {
+  const spans = store.spansOf(traceId);
+  if (spans.length === 0) throw new UsageError(`no trace ${traceId} in ${store.path}`);
+  return spans;
 }
 
 /** What a step that takes a while is doing, on stderr so that stdout keeps only results. */
@@ -143,8 +167,7 @@ program
   .action(async () => {
     const config = loadConfig();
     progress("Starting the simulated model, the mock services and the API...");
-    const [{ services, url }, { replay }] = await Promise.all([serve(config), loadReplay()]);
-    const store = new TraceStore(config.traceStore);
+    const [{ services, url, store }, { replay }] = await Promise.all([serve(config), loadReplay()]);
     console.log(pc.dim("Replaying the built-in scenarios so there is something to look at..."));
     // Their tool failures are the point of the scenarios, not news: keep the logs quiet meanwhile.
     const logLevel = log.level;
@@ -192,12 +215,8 @@ program
         analyst: options.analyst,
       });
       await flushTelemetry();
-      const store = new TraceStore(config.traceStore);
-      const { spans } = await completeTrace(
-        store,
-        result.traceId,
-        Object.values(services.started),
-        governanceFor(config),
+      const { spans } = await withStore((store) =>
+        completeTrace(store, result.traceId, Object.values(services.started), governanceFor(config)),
       );
       if (options.json) {
         console.log(
@@ -242,6 +261,7 @@ program
         console.log(options.json ? JSON.stringify(replayJson(result)) : replayReport(result));
       }
     } finally {
+      store.close();
       await services.stop();
     }
     process.exitCode = allPassed ? 0 : 1;
@@ -252,14 +272,14 @@ program
   .description("re-run the diagnosis on a stored trace")
   .argument("<traceId>", "32 hex characters", traceIdArgument)
   .option("--json", "print the diagnosis as JSON")
-  .action((traceId: string, options: { json?: boolean }) => {
-    const store = new TraceStore(loadConfig().traceStore);
-    const spans = store.spansOf(traceId);
-    if (spans.length === 0) throw new UsageError(`no trace ${traceId} in ${store.path}`);
-    const diagnosis = recordDiagnosis(store, traceId, spans);
-    if (options.json) console.log(JSON.stringify({ traceId, diagnosis }));
-    else console.log(diagnosisLines(spans, diagnosis).join("\n"));
-  });
+  .action((traceId: string, options: { json?: boolean }) =>
+    withStore((store) => {
+      const spans = storedSpans(store, traceId);
+      const diagnosis = recordDiagnosis(store, traceId, spans);
+      if (options.json) console.log(JSON.stringify({ traceId, diagnosis }));
+      else console.log(diagnosisLines(spans, diagnosis).join("\n"));
+    }),
+  );
 
 program
   .command("query")
@@ -273,7 +293,7 @@ program
     }
     const parsed = namedQueryOptionsSchema.safeParse({ limit: options.limit });
     if (!parsed.success) throw new UsageError(`--limit: ${parsed.error.issues[0]?.message}`);
-    const rows = NAMED_QUERIES[name](new TraceStore(loadConfig().traceStore), parsed.data);
+    const rows = withStore((store) => NAMED_QUERIES[name](store, parsed.data));
     if (options.json) console.log(JSON.stringify({ query: name, limit: parsed.data.limit, rows }));
     else if (rows.length === 0) console.log(`${name}: no traces`);
     else console.table(rows);
@@ -283,11 +303,8 @@ program
   .command("retention")
   .description("delete traces past TRACE_RETENTION and restricted payloads past RESTRICTED_RETENTION, now")
   .action(async () => {
-    const config = loadConfig();
-    const deleted = await enforceRetentionPolicy(
-      new TraceStore(config.traceStore),
-      governanceFor(config),
-      config,
+    const deleted = await withStore((store, config) =>
+      enforceRetentionPolicy(store, governanceFor(config), config),
     );
     console.log(`deleted ${deleted.traces} traces and ${deleted.restrictedPayloads} restricted payloads`);
   });
@@ -297,12 +314,11 @@ traceCommand
   .command("show")
   .description("print a stored trace as a span tree with its key attributes")
   .argument("<traceId>", "32 hex characters", traceIdArgument)
-  .action((traceId: string) => {
-    const store = new TraceStore(loadConfig().traceStore);
-    const spans = store.spansOf(traceId);
-    if (spans.length === 0) throw new UsageError(`no trace ${traceId} in ${store.path}`);
-    for (const line of renderTree(spans)) console.log(line);
-  });
+  .action((traceId: string) =>
+    withStore((store) => {
+      for (const line of renderTree(storedSpans(store, traceId))) console.log(line);
+    }),
+  );
 
 traceCommand
   .command("export")
@@ -312,10 +328,7 @@ traceCommand
   .action((traceId: string, options: { format: string }) => {
     if (options.format !== "otlp-json")
       throw new UsageError(`unknown format ${options.format}; expected otlp-json`);
-    const store = new TraceStore(loadConfig().traceStore);
-    const spans = store.spansOf(traceId);
-    if (spans.length === 0) throw new UsageError(`no trace ${traceId} in ${store.path}`);
-    console.log(JSON.stringify(toOtlpJson(spans)));
+    withStore((store) => console.log(JSON.stringify(toOtlpJson(storedSpans(store, traceId)))));
   });
 
 traceCommand

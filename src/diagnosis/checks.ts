@@ -1,13 +1,13 @@
 import { finding, type Finding } from "./finding.ts";
 import { ageText, failureText, missingText, staleness } from "./tool-results.ts";
-import type { Retrieval, RouteDecision, Synthesis, ToolCall, TraceFacts } from "../trace/facts.ts";
+import type { Retrieval, RecordedRoute, RecordedSynthesis, ToolCall, TraceFacts } from "../trace/facts.ts";
 
 /** The checks of one stage each; the claim checks live in claims.ts. Each returns its findings. */
 
 const SEVERE = new Set(["high", "critical"]);
 
 /** Was a high or critical incident sent to the fast (cheaper, weaker) model? */
-export function routeDowngrade(decision: RouteDecision): Finding[] {
+export function routeDowngrade(decision: RecordedRoute): Finding[] {
   if (decision.route !== "fast" || !SEVERE.has(decision.severity ?? "")) return [];
   const incident = [`${decision.severity}-severity`, decision.category, "incident"].filter(Boolean).join(" ");
   const model = decision.model ? ` ${decision.model}` : "";
@@ -72,7 +72,7 @@ export function staleToolData(call: ToolCall): Finding[] {
  * answer ("the incident is under control") has no claim for the claim checks to test, so it would
  * otherwise pass unexamined.
  */
-export function answerWithoutEvidence(synthesis: Synthesis): Finding[] {
+export function answerWithoutEvidence(synthesis: RecordedSynthesis): Finding[] {
   const { answered, structured, claims, caveats, citations } = synthesis;
   if (!answered || !structured || claims.length + caveats.length + citations.length > 0) return [];
   return [
@@ -88,7 +88,7 @@ export function answerWithoutEvidence(synthesis: Synthesis): Finding[] {
 const MUST_CITE_RANK = 3;
 
 /** Did the answer leave a top-ranked policy document uncited? */
-export function policyNotCited(synthesis: Synthesis, trace: TraceFacts): Finding[] {
+export function policyNotCited(synthesis: RecordedSynthesis, trace: TraceFacts): Finding[] {
   const cited = new Set(synthesis.citations);
   return trace.retrievals
     .flatMap((retrieval) => retrieval.documents)

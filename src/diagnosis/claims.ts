@@ -1,7 +1,7 @@
 import type { CaveatKind, ClaimKind } from "../contracts/vocabulary.ts";
 import { finding, type Finding } from "./finding.ts";
 import { ageText, failed, outcomeText, staleness, succeeded } from "./tool-results.ts";
-import type { AnswerItem, Synthesis, ToolCall, TraceFacts } from "../trace/facts.ts";
+import type { AnswerItem, RecordedSynthesis, ToolCall, TraceFacts } from "../trace/facts.ts";
 
 /** How tool results bear on one kind of claim. */
 interface ClaimRule {
@@ -59,7 +59,7 @@ const ruleFor = (kind: string): ClaimRule | undefined =>
 const STALE_DATA: CaveatKind = "stale_data";
 
 /** The claim findings of one answer, claim by claim. */
-export function claimFindings(synthesis: Synthesis, trace: TraceFacts): Finding[] {
+export function claimFindings(synthesis: RecordedSynthesis, trace: TraceFacts): Finding[] {
   if (!synthesis.structured) {
     const explanation =
       "The model returned no structured claims, so the answer cannot be checked against the trace.";
@@ -72,7 +72,7 @@ export function claimFindings(synthesis: Synthesis, trace: TraceFacts): Finding[
 }
 
 /** Does a tool result contradict the claim, or, if none does, does its evidence fail to establish it? */
-function supportFindings(claim: AnswerItem, synthesis: Synthesis, trace: TraceFacts): Finding[] {
+function supportFindings(claim: AnswerItem, synthesis: RecordedSynthesis, trace: TraceFacts): Finding[] {
   const rule = ruleFor(claim.kind);
   const contradicting = rule?.contradiction(trace.toolCalls.filter((call) => call.tool === rule.tool));
   if (rule && contradicting) {
@@ -114,7 +114,7 @@ function supportGap(claim: AnswerItem, rule: ClaimRule | undefined, trace: Trace
 }
 
 /** Does the claim rest on stale tool data that no stale_data caveat owns up to? */
-function staleEvidence(claim: AnswerItem, synthesis: Synthesis, trace: TraceFacts): Finding[] {
+function staleEvidence(claim: AnswerItem, synthesis: RecordedSynthesis, trace: TraceFacts): Finding[] {
   const acknowledged = new Set(
     synthesis.caveats.filter((caveat) => caveat.kind === STALE_DATA).flatMap((caveat) => caveat.evidence),
   );

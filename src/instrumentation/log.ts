@@ -1,9 +1,19 @@
 import { pino } from "pino";
 import { trace } from "@opentelemetry/api";
-import { loadConfig } from "../shared/config.ts";
+import { loadConfig, type Config } from "../shared/config.ts";
 import { governanceFor, type Governance } from "../governance/runtime.ts";
 
 let governance: Governance | undefined;
+
+/**
+ * Applies the validated configuration: its log level and its governance. The telemetry set-up calls
+ * it once the configuration has passed; a process without it (a test) reads the configuration on
+ * the first log line instead, since importing this module must not fail on a bad one.
+ */
+export function configureLog(config: Config) {
+  log.level = config.logLevel;
+  governance = governanceFor(config);
+}
 
 /** Log values go through the same redaction and pseudonymization as the always-kept trace tier. */
 function safe(value: unknown): unknown {
@@ -21,7 +31,7 @@ function safe(value: unknown): unknown {
 /** JSON logs on stderr (stdout belongs to command output), each line carrying the active trace_id/span_id. */
 export const log = pino(
   {
-    level: process.env.LOG_LEVEL ?? "info",
+    level: "info",
     base: { service: process.env.OTEL_SERVICE_NAME ?? "incident-assistant" },
     mixin() {
       const context = trace.getActiveSpan()?.spanContext();

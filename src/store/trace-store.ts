@@ -151,6 +151,7 @@ export class TraceStore {
    * The earliest span whose parent is not in the store: the trace's root, even when the trace
    * continued a caller's traceparent. Undefined while no span of the trace has arrived.
    */
+  /** The rule of `rootOf` in src/trace/request.ts (the earliest span whose parent is not in the trace), without loading the spans. */
   rootOf(traceId: string): SpanRecord | undefined {
     const row = this.db
       .prepare(

@@ -33,30 +33,19 @@ export class GovernedSpanProcessor implements SpanProcessor {
   }
 }
 
-/** A copy of `span` with another name, attributes and events; everything else is the original's. */
+/**
+ * `span` with another name, attributes and events. Everything else reads through to the original,
+ * fields and methods a later SDK adds included, rather than being copied field by field.
+ */
 export function withData(
   span: ReadableSpan,
   data: { name?: string; attributes: ReadableSpan["attributes"]; events?: ReadableSpan["events"] },
 ): ReadableSpan {
-  return {
-    name: data.name ?? span.name,
-    kind: span.kind,
-    spanContext: () => span.spanContext(),
-    parentSpanContext: span.parentSpanContext,
-    startTime: span.startTime,
-    endTime: span.endTime,
-    status: span.status,
-    attributes: data.attributes,
-    links: span.links,
-    events: data.events ?? span.events,
-    duration: span.duration,
-    ended: span.ended,
-    resource: span.resource,
-    instrumentationScope: span.instrumentationScope,
-    droppedAttributesCount: span.droppedAttributesCount,
-    droppedEventsCount: span.droppedEventsCount,
-    droppedLinksCount: span.droppedLinksCount,
-  };
+  return Object.create(span, {
+    name: { value: data.name ?? span.name, enumerable: true },
+    attributes: { value: data.attributes, enumerable: true },
+    events: { value: data.events ?? span.events, enumerable: true },
+  }) as ReadableSpan;
 }
 
 /** `error.type` is a string in OTel semantic conventions; undici's instrumentation sometimes writes a number. */

@@ -22,6 +22,7 @@ import { checkStorePaths, ConfigError, loadConfig, type Config } from "../shared
 import { governanceFor } from "../governance/runtime.ts";
 import { SqliteSpanExporter } from "./sqlite-span-exporter.ts";
 import { ReportedSpanExporter } from "./reported-exporter.ts";
+import { configureLog } from "../instrumentation/log.ts";
 import { installTelemetryHandle } from "./handle.ts";
 import { GovernedSpanProcessor, governSpans, normalizeErrorType } from "./governed-span-processor.ts";
 import { enrichLlmSpans } from "./llm-span-enricher.ts";
@@ -39,6 +40,7 @@ const langchain = disabled.has("langchain") ? undefined : await import("./langch
 langchain?.awaitLangChainCallbacks(env);
 
 const config = configOrExit();
+configureLog(config);
 // Created now, before this process starts any other: it creates the installation's key files.
 const governance = governanceFor(config);
 const exportProcessors: SpanProcessor[] = [

@@ -4,25 +4,26 @@ import {
 } from "@arizeai/openinference-semantic-conventions";
 import type { SpanRecord } from "../store/trace-store.ts";
 import { ATTR } from "../contracts/semconv.ts";
-import type { ToolOutcome } from "../contracts/vocabulary.ts";
+import { documentEvidenceId, type ToolOutcome } from "../contracts/vocabulary.ts";
 import { flag, isRecord, numeric, parsedJson, text, textList } from "./attribute-values.ts";
 
 /**
- * The stages of one trace, read out of its spans once: what the checks need, typed. Stages are
- * recognised by OpenInference span kind and the attributes they carry, never by span name.
+ * The stages of one trace, read out of its spans once: what the checks and the viewer need, typed.
+ * Stages are recognised by OpenInference span kind and the attributes they carry, never by span
+ * name. `Recorded*` types hold what the trace recorded, which is less than the agent's own values.
  */
 export interface TraceFacts {
-  routes: RouteDecision[];
+  routes: RecordedRoute[];
   retrievals: Retrieval[];
   toolCalls: ToolCall[];
-  syntheses: Synthesis[];
+  syntheses: RecordedSynthesis[];
   /** Tool calls by evidence id (`tool:<call_id>`). */
   toolCallsByEvidence: ReadonlyMap<string, ToolCall>;
   /** Evidence ids of the retrieved documents (`doc:<id>@<version>`). */
   documentEvidence: ReadonlySet<string>;
 }
 
-export interface RouteDecision {
+export interface RecordedRoute {
   span: SpanRecord;
   route: string | undefined;
   severity: string | undefined;
@@ -35,10 +36,10 @@ export interface Retrieval {
   span: SpanRecord;
   snapshotId: string | undefined;
   asOf: string | undefined;
-  documents: RetrievedDocument[];
+  documents: RecordedDocument[];
 }
 
-export interface RetrievedDocument {
+export interface RecordedDocument {
   id: string;
   version: number;
   /** The version in effect today. */
@@ -46,6 +47,8 @@ export interface RetrievedDocument {
   kind: string | undefined;
   title: string | undefined;
   rank: number;
+  /** The retriever's relevance score, when it recorded one. */
+  score: number | undefined;
   evidenceId: string;
 }
 
@@ -72,7 +75,7 @@ export interface AnswerItem {
   evidence: string[];
 }
 
-export interface Synthesis {
+export interface RecordedSynthesis {
   span: SpanRecord;
   claims: AnswerItem[];
   caveats: AnswerItem[];
@@ -110,7 +113,7 @@ const isRouteSpan = (span: SpanRecord) =>
 const isSynthesisSpan = (span: SpanRecord) =>
   span.attributes[ATTR.answerClaims] !== undefined || span.attributes[ATTR.answerStructured] !== undefined;
 
-function readRoute(span: SpanRecord): RouteDecision {
+function readRoute(span: SpanRecord): RecordedRoute {
   const { attributes } = span;
   return {
     span,
@@ -151,7 +154,7 @@ function readDocument(
   attributes: Record<string, unknown>,
   index: number,
   position: number,
-): RetrievedDocument[] {
+): RecordedDocument[] {
   const id = text(attributes[documentAttribute(index, SC.DOCUMENT_ID)]);
   const parsed = parsedJson(attributes[documentAttribute(index, SC.DOCUMENT_METADATA)]);
   const metadata = isRecord(parsed) ? parsed : {};
@@ -165,7 +168,8 @@ function readDocument(
       kind: text(metadata.kind),
       title: text(metadata.title),
       rank: numeric(metadata.rank) ?? position,
-      evidenceId: `doc:${id}@${version}`,
+      score: numeric(attributes[documentAttribute(index, SC.DOCUMENT_SCORE)]),
+      evidenceId: documentEvidenceId({ id, version }),
     },
   ];
 }
@@ -202,7 +206,7 @@ function readToolCall(span: SpanRecord): ToolCall {
   };
 }
 
-function readSynthesis(span: SpanRecord): Synthesis {
+function readSynthesis(span: SpanRecord): RecordedSynthesis {
   const { attributes } = span;
   return {
     span,

@@ -38,16 +38,41 @@ function describe(span: SpanRecord): string {
 }
 
 /**
- * The span tree as terminal lines. `marks` adds notes to spans (findings), by span id.
- * Spans whose parent is not in the trace are roots.
+ * Each span's children by start time, under its parent's span id; spans whose parent is not in the
+ * trace are roots, under `null`.
  */
-export function renderTree(spans: readonly SpanRecord[], marks = new Map<string, string[]>()): string[] {
+function childrenOf(spans: readonly SpanRecord[]): Map<string | null, SpanRecord[]> {
   const ids = new Set(spans.map((span) => span.spanId));
   const children = new Map<string | null, SpanRecord[]>();
-  for (const span of spans) {
+  const byStart = [...spans].sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
+  for (const span of byStart) {
     const parent = span.parentSpanId && ids.has(span.parentSpanId) ? span.parentSpanId : null;
     children.set(parent, [...(children.get(parent) ?? []), span]);
   }
+  return children;
+}
+
+/** A span in tree order, with how deep it sits under its root. */
+export interface TreeRow {
+  span: SpanRecord;
+  depth: number;
+}
+
+/** The spans depth first, children by start time. */
+export function treeOrder(spans: readonly SpanRecord[]): TreeRow[] {
+  const children = childrenOf(spans);
+  const rows: TreeRow[] = [];
+  const visit = (span: SpanRecord, depth: number) => {
+    rows.push({ span, depth });
+    for (const child of children.get(span.spanId) ?? []) visit(child, depth + 1);
+  };
+  for (const root of children.get(null) ?? []) visit(root, 0);
+  return rows;
+}
+
+/** The span tree as terminal lines. `marks` adds notes to spans (findings), by span id. */
+export function renderTree(spans: readonly SpanRecord[], marks = new Map<string, string[]>()): string[] {
+  const children = childrenOf(spans);
   const lines: string[] = [];
   const walk = (span: SpanRecord, prefix: string, connector: string) => {
     lines.push(`${prefix}${connector}${describe(span)}`);

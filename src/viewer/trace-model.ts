@@ -1,4 +1,3 @@
-import { SemanticConventions as SC } from "@arizeai/openinference-semantic-conventions";
 import type { AnnotationRecord, FeedbackRecord, SpanRecord, TraceStore } from "../store/trace-store.ts";
 import {
   annotationsToFindings,
@@ -8,20 +7,16 @@ import {
   type Finding,
 } from "../diagnosis/index.ts";
 import { readTrace, type TraceFacts } from "../trace/facts.ts";
-import { isRecord, numeric, parsedJson, text, textList } from "../trace/attribute-values.ts";
+import { isRecord, parsedJson, text, textList } from "../trace/attribute-values.ts";
+import { modelUsage, rootOf } from "../trace/request.ts";
+import { treeOrder, type TreeRow } from "../trace/tree.ts";
 import type { Stage } from "../contracts/semconv.ts";
-
-/** A span in tree order, with how deep it sits under the root. */
-export interface SpanRow {
-  span: SpanRecord;
-  depth: number;
-}
 
 /** One stored trace, read once into what the detail page shows. */
 export interface TraceModel {
   traceId: string;
   root: SpanRecord;
-  rows: SpanRow[];
+  rows: TreeRow[];
   facts: TraceFacts;
   diagnosis: Diagnosis;
   findingsBySpan: ReadonlyMap<string, Finding[]>;
@@ -40,25 +35,6 @@ export function stagesOf(facts: TraceFacts): Map<string, Stage> {
   ]);
 }
 
-/** Spans depth first, children by start time; a span whose parent is missing starts a tree of its own. */
-function treeOrder(spans: readonly SpanRecord[]): SpanRow[] {
-  const ids = new Set(spans.map((span) => span.spanId));
-  const children = new Map<string | null, SpanRecord[]>();
-  for (const span of spans) {
-    const parent = span.parentSpanId && ids.has(span.parentSpanId) ? span.parentSpanId : null;
-    children.set(parent, [...(children.get(parent) ?? []), span]);
-  }
-  const ordered: SpanRow[] = [];
-  const visit = (span: SpanRecord, depth: number) => {
-    ordered.push({ span, depth });
-    const kids = [...(children.get(span.spanId) ?? [])].sort((a, b) => Number(a.startNs - b.startNs));
-    for (const kid of kids) visit(kid, depth + 1);
-  };
-  const roots = [...(children.get(null) ?? [])].sort((a, b) => Number(a.startNs - b.startNs));
-  for (const root of roots) visit(root, 0);
-  return ordered;
-}
-
 /**
  * The findings of a trace: the stored CODE annotations when the diagnosis has run (they are what
  * the list and the queries were built from), else a fresh diagnosis of the spans.
@@ -71,14 +47,10 @@ export function findingsOf(
   return stored ? diagnosisOf(annotationsToFindings(annotations, spans)) : diagnose(spans);
 }
 
-function llmCost(spans: readonly SpanRecord[]): number {
-  return spans.reduce((total, span) => total + (numeric(span.attributes[SC.LLM_COST_TOTAL]) ?? 0), 0);
-}
-
 export function readTraceModel(store: TraceStore, traceId: string): TraceModel | undefined {
   const spans = store.spansOf(traceId);
-  const root = store.rootOf(traceId);
-  if (!root || spans.length === 0) return undefined;
+  const root = rootOf(spans);
+  if (!root) return undefined;
   const facts = readTrace(spans);
   const annotations = store.annotationsOf(traceId);
   const diagnosis = findingsOf(annotations, spans);
@@ -95,7 +67,7 @@ export function readTraceModel(store: TraceStore, traceId: string): TraceModel |
     findingsBySpan,
     annotations,
     feedback: store.feedbackOf(traceId),
-    costUsd: llmCost(spans.filter((span) => span.oiKind === "LLM")),
+    costUsd: modelUsage(spans).costUsd,
   };
 }
 
@@ -105,42 +77,6 @@ export function evidenceSpan(facts: TraceFacts, evidence: string): SpanRecord | 
   if (call) return call.span;
   return facts.retrievals.find((retrieval) => retrieval.documents.some((doc) => doc.evidenceId === evidence))
     ?.span;
-}
-
-export interface DocumentRow {
-  rank: number;
-  id: string;
-  title: string | undefined;
-  version: number | undefined;
-  currentVersion: number | undefined;
-  score: number | undefined;
-}
-
-/** `retrieval.documents.N.document.*`, with the score the diagnosis does not need. */
-export function documentsOf(span: SpanRecord): DocumentRow[] {
-  const prefix = `${SC.RETRIEVAL_DOCUMENTS}.`;
-  const indexes = Object.keys(span.attributes)
-    .filter((key) => key.startsWith(prefix) && key.endsWith(`.${SC.DOCUMENT_ID}`))
-    .map((key) => Number(key.slice(prefix.length).split(".")[0]))
-    .filter(Number.isInteger)
-    .sort((a, b) => a - b);
-  return indexes.flatMap((index, position) => {
-    const field = (name: string) => span.attributes[`${prefix}${index}.${name}`];
-    const id = text(field(SC.DOCUMENT_ID));
-    if (id === undefined) return [];
-    const parsed = parsedJson(field(SC.DOCUMENT_METADATA));
-    const metadata = isRecord(parsed) ? parsed : {};
-    return [
-      {
-        rank: numeric(metadata.rank) ?? position + 1,
-        id,
-        title: text(metadata.title),
-        version: numeric(metadata.version),
-        currentVersion: numeric(metadata.current_version),
-        score: numeric(field(SC.DOCUMENT_SCORE)),
-      },
-    ];
-  });
 }
 
 export interface AnswerClaim {
@@ -155,7 +91,7 @@ export interface AnswerCaveat {
   evidence: string[];
 }
 
-export interface Answer {
+export interface AnswerView {
   summary: string | undefined;
   claims: AnswerClaim[];
   caveats: AnswerCaveat[];
@@ -183,7 +119,7 @@ function wordsByKind(items: Record<string, unknown>[], field: string) {
  * The structured answer: kinds and evidence from the synthesize span (safe metadata, kept for every
  * trace), the words from the answer JSON (`output.value`) when the trace or the restricted tier has it.
  */
-export function answerOf(facts: TraceFacts, answerJson: unknown): Answer {
+export function answerOf(facts: TraceFacts, answerJson: unknown): AnswerView {
   const parsed = parsedJson(answerJson);
   const written = isRecord(parsed) ? parsed : {};
   const writtenClaims = records(written.claims);

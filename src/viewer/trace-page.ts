@@ -11,7 +11,7 @@ import { ms, nsToIso, spanMs, time, usd } from "./format.ts";
 import { errorBadge, findingBadge, outcomeBadge, verdictBadge } from "./badges.ts";
 import { attributeTable, attributeValue, groupedAttributes } from "./attributes.ts";
 import { waterfall } from "./waterfall.ts";
-import { answerOf, documentsOf, evidenceSpan, type TraceModel } from "./trace-model.ts";
+import { answerOf, evidenceSpan, type TraceModel } from "./trace-model.ts";
 import { numericColumn, tableHead } from "./table-head.ts";
 
 export const HIDDEN_PAYLOAD = "Hidden: restricted payload — needs a reviewer token";
@@ -344,16 +344,13 @@ function documentsSection(model: TraceModel): SafeHtml {
                 numericColumn("Score"),
               ])}
               <tbody>
-                ${documentsOf(retrieval.span).map((doc) => {
-                  const stale =
-                    doc.version !== undefined &&
-                    doc.currentVersion !== undefined &&
-                    doc.version < doc.currentVersion;
+                ${retrieval.documents.map((doc) => {
+                  const stale = doc.currentVersion !== undefined && doc.version < doc.currentVersion;
                   return html`<tr class="${stale ? "is-stale" : ""}">
                     <td class="num">${doc.rank}</td>
                     <td><code>${doc.id}</code>${doc.title && html` — ${doc.title}`}</td>
                     <td class="num">
-                      ${doc.version ?? "–"}
+                      ${doc.version}
                       ${stale && html`<span class="badge badge-warn"><span aria-hidden="true">⚠</span> stale</span>`}
                     </td>
                     <td class="num">${doc.currentVersion ?? "–"}</td>

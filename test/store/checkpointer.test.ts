@@ -54,7 +54,10 @@ describe("checkpointer", () => {
       ).flat(),
     );
 
+    // The first store's close must not stop the checkpoints the second one relies on.
     await until(() => statSync(path).size > schemaOnly + 1_000_000);
+    expect(statSync(path).size - schemaOnly).toBeGreaterThan(1_000_000);
+    expect(second.traceIds()).toHaveLength(20);
     second.close();
   });
 });

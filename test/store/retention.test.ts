@@ -27,6 +27,18 @@ function storeTrace(store: TraceStore, traceId: string, ageDays: number) {
     comment: null,
     receivedAt: new Date(NOW).toISOString(),
   });
+  store.upsertAnnotation({
+    traceId,
+    spanId: null,
+    name: "verdict",
+    annotatorKind: "CODE",
+    label: "supported",
+    score: null,
+    explanation: null,
+    identifier: "diagnosis",
+    metadata: {},
+    createdAt: new Date(NOW).toISOString(),
+  });
 }
 
 describe("retention", () => {
@@ -34,9 +46,16 @@ describe("retention", () => {
     const store = new TraceStore(":memory:");
     for (let index = 0; index < 450; index += 1) storeTrace(store, `old-${index}`, 40);
     storeTrace(store, "recent", 2);
-    expect(await enforceRetention(store, 30 * DAY_MS, NOW)).toBe(450);
+    const deleting = enforceRetention(store, 30 * DAY_MS, NOW);
+    // In batches: the event loop gets turns before the last one is deleted.
+    let loopTurned = false;
+    setImmediate(() => (loopTurned = true));
+    expect(await deleting).toBe(450);
+    expect(loopTurned).toBe(true);
     expect(store.traceIds()).toEqual(["recent"]);
     expect(store.feedbackOf("old-1")).toEqual([]);
+    expect(store.annotationsOf("old-1")).toEqual([]);
+    expect(store.annotationsOf("recent")).toHaveLength(1);
     expect(store.spansOf("recent")).toHaveLength(healthyTrace().build().length);
     expect(await enforceRetention(store, 30 * DAY_MS, NOW)).toBe(0);
   });
