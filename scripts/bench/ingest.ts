@@ -13,7 +13,7 @@ import { startModuleWorker } from "../../src/shared/worker-thread.ts";
 import { generateSpans } from "./generate.ts";
 import type { SenderSettings } from "./otlp-senders.ts";
 import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
-import { batchesOf, progress, significant } from "./stats.ts";
+import { batchesOf, collectGarbage, progress, significant } from "./stats.ts";
 import { loadConfig } from "../../src/shared/config.ts";
 
 export interface IngestResult {
@@ -160,6 +160,7 @@ async function exporterWrites(spans: readonly ReadableSpan[], path: string): Pro
       ),
     );
   await exportBatch([]); // opens the store and migrates it, outside the timing
+  collectGarbage();
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   const started = performance.now();
@@ -201,6 +202,7 @@ async function otlpPosts(spanCount: number, path: string, load = NORMAL_LOAD): P
   const warmUp = await fetch(url, { method: "POST", headers: { "content-type": "application/x-protobuf" } });
   if (!warmUp.ok) throw new Error(`OTLP receiver answered ${warmUp.status}`);
   await once(senders, "message"); // ready
+  collectGarbage();
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   const started = performance.now();
