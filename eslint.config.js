@@ -21,7 +21,7 @@ const sdkImportRule = [
 ];
 
 /**
- * The layers of src/, top to bottom (docs/DEVELOPMENT.md draws them): each imports only from the
+ * The layers of src/, top to bottom (the README draws them): each imports only from the
  * layers below it. Folders on one line are siblings and import nothing from each other.
  */
 const LAYERS = [

@@ -5,11 +5,13 @@
  *
  *   node --import tsx scripts/build.ts
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Plugin } from "esbuild";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const DIST = join(ROOT, "dist");
 const SOURCES = ["src", "mock-tools"];
 
 /** Every import between our modules stays an import, of the compiled `.js` file. */
@@ -22,8 +24,11 @@ const oneFilePerModule: Plugin = {
   },
 };
 
-/** Builds dist/ and returns how many files changed; unchanged files are left alone for running processes. */
-export async function buildDist(): Promise<number> {
+/**
+ * Builds dist/. Unchanged files are left alone, for the processes running from them; files whose
+ * source is gone are removed.
+ */
+export async function buildDist(): Promise<void> {
   const entryPoints = SOURCES.flatMap((dir) =>
     readdirSync(join(ROOT, dir), { recursive: true, encoding: "utf8" })
       .filter((file) => file.endsWith(".ts"))
@@ -31,7 +36,7 @@ export async function buildDist(): Promise<number> {
   );
   const { outputFiles } = await build({
     entryPoints,
-    outdir: join(ROOT, "dist"),
+    outdir: DIST,
     outbase: ROOT,
     bundle: true,
     packages: "external",
@@ -49,7 +54,9 @@ export async function buildDist(): Promise<number> {
     writeFileSync(`${path}.tmp`, contents);
     renameSync(`${path}.tmp`, path);
   }
-  return changed.length;
+  const built = new Set(outputFiles.map(({ path }) => relative(DIST, path)));
+  for (const file of readdirSync(DIST, { recursive: true, encoding: "utf8" }))
+    if (file.endsWith(".js") && !built.has(file)) rmSync(join(DIST, file));
 }
 
 function readOrEmpty(path: string): string {
@@ -60,4 +67,4 @@ function readOrEmpty(path: string): string {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await buildDist();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await buildDist();

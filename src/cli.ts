@@ -356,37 +356,36 @@ traceCommand
       protocol: options.protocol ?? defaultProtocol(),
       headers: usage(() => withApiToken(parseHeaders(options.header), config.incidentApiToken)),
     };
-    const store = new TraceStore(config.traceStore);
-    const traceIds = options.all ? store.traceIds() : [traceId as string];
-    if (traceId && store.spansOf(traceId).length === 0)
-      throw new UsageError(`no trace ${traceId} in ${store.path}`);
-    const pusher = new OtlpPusher(target);
-    let spans = 0;
-    let annotations = 0;
-    try {
-      for (const [index, id] of traceIds.entries()) {
-        const traceSpans = store.spansOf(id);
-        // Pushing is not part of any trace: keep its own HTTP calls out of the store.
-        await context.with(suppressTracing(context.active()), async () => {
-          await pusher.pushSpans(traceSpans);
-          if (options.annotations)
-            annotations += await pusher.pushPhoenixAnnotations(store.annotationsOf(id));
-        });
-        spans += traceSpans.length;
-        if (options.all) process.stderr.write(`\rpushed ${index + 1}/${traceIds.length} traces`);
+    await withStore(async (store) => {
+      if (traceId) storedSpans(store, traceId);
+      const traceIds = options.all ? store.traceIds() : [traceId as string];
+      const pusher = new OtlpPusher(target);
+      let spans = 0;
+      let annotations = 0;
+      try {
+        for (const [index, id] of traceIds.entries()) {
+          const traceSpans = store.spansOf(id);
+          // Pushing is not part of any trace: keep its own HTTP calls out of the store.
+          await context.with(suppressTracing(context.active()), async () => {
+            await pusher.pushSpans(traceSpans);
+            if (options.annotations)
+              annotations += await pusher.pushPhoenixAnnotations(store.annotationsOf(id));
+          });
+          spans += traceSpans.length;
+          if (options.all) process.stderr.write(`\rpushed ${index + 1}/${traceIds.length} traces`);
+        }
+      } catch (error) {
+        if (!(error instanceof PushError)) throw error;
+        console.error(pc.red(`\n${error.message}`));
+        process.exitCode = 1;
+        return;
+      } finally {
+        if (options.all) process.stderr.write("\n");
+        await pusher.shutdown();
       }
-    } catch (error) {
-      if (!(error instanceof PushError)) throw error;
-      console.error(pc.red(`\n${error.message}`));
-      process.exitCode = 1;
-      return;
-    } finally {
-      if (options.all) process.stderr.write("\n");
-      await pusher.shutdown();
-      store.close();
-    }
-    const annotated = options.annotations ? ` and ${annotations} annotations` : "";
-    console.log(`sent ${spans} spans${annotated} of ${traceIds.length} traces to ${target.tracesUrl}`);
+      const annotated = options.annotations ? ` and ${annotations} annotations` : "";
+      console.log(`sent ${spans} spans${annotated} of ${traceIds.length} traces to ${target.tracesUrl}`);
+    });
   });
 
 interface PushOptions {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TOOL_OUTCOMES } from "../../src/contracts/vocabulary.ts";
 
 /** The evidence block the assistant puts in its synthesis prompt, read leniently. */
 
@@ -11,7 +12,7 @@ const documentSchema = z.looseObject({
 const toolResultSchema = z.looseObject({
   evidence_id: z.string(),
   tool: z.string(),
-  outcome: z.enum(["success", "partial", "error"]),
+  outcome: z.enum(TOOL_OUTCOMES),
   http_status: z.number().nullish(),
   error_type: z.string().nullish(),
   as_of: z.string().nullish(),

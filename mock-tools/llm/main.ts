@@ -16,5 +16,6 @@ function nonNegativeIntEnv(name: string, fallback: number): number {
 
 const app = createLlmApp({ latencyMs: nonNegativeIntEnv("SIM_LATENCY_MS", 0) });
 await listen(app, "llm", nonNegativeIntEnv("PORT", 0));
-// Ready first, then the tokenizer's ranks: a supervisor starting several services waits less.
-await loadTokenizer();
+// Ready first, then the tokenizer's ranks: a supervisor starting several services waits less. A
+// failure here is left to the first request that needs the tokenizer, which tries again and reports it.
+await loadTokenizer().catch(() => undefined);

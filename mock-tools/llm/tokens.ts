@@ -16,12 +16,18 @@ let loading: Promise<CountTokens> | undefined;
  * Counts tokens under o200k_base, the encoding of OpenAI's current models. Its ranks take about half
  * a second to load, so the service starts loading them once it listens, and a request waits for them.
  */
-export const loadTokenizer = (): Promise<CountTokens> =>
-  (loading ??= import("gpt-tokenizer/encoding/o200k_base").then(
+export function loadTokenizer(): Promise<CountTokens> {
+  loading ??= import("gpt-tokenizer/encoding/o200k_base").then(
     ({ countTokens }) =>
       (text: string) =>
         text ? countTokens(text, AS_TEXT) : 0,
-  ));
+    (error: unknown) => {
+      loading = undefined; // the next request tries again, and reports the failure if it recurs
+      throw error;
+    },
+  );
+  return loading;
+}
 
 /** The usage OpenAI reports: the request's tokens in front of the model, and the completion's. */
 export async function usageOf(request: ChatRequest, completion: string): Promise<CompletionUsage> {

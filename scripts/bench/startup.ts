@@ -6,6 +6,7 @@
  *   npm run bench:startup [-- <runs>]
  */
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,8 +39,13 @@ async function timeServe(args: string[]): Promise<number> {
       });
     });
   } finally {
-    process.kill(-(child.pid as number), "SIGTERM");
-    await new Promise((resolve) => child.once("exit", resolve));
+    const exited = child.exitCode === null && child.signalCode === null ? once(child, "exit") : undefined;
+    try {
+      process.kill(-(child.pid as number), "SIGTERM"); // serve and the services it started
+    } catch {
+      // Nothing of the group is left: serve exited before it listened, and its services with it.
+    }
+    await exited;
     rmSync(dir, { recursive: true, force: true });
     // The services' own shutdown (their last span exports) must not weigh on the next run.
     await sleep(1_000);

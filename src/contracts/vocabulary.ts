@@ -21,7 +21,8 @@ export const CAVEAT_KINDS = ["stale_data", "tool_failed", "partial_data", "unver
 export type CaveatKind = (typeof CAVEAT_KINDS)[number];
 
 /** A tool call's `tool.outcome`: `partial` is a 200 without the fields the tool requires. */
-export type ToolOutcome = "success" | "partial" | "error";
+export const TOOL_OUTCOMES = ["success", "partial", "error"] as const;
+export type ToolOutcome = (typeof TOOL_OUTCOMES)[number];
 
 /** A retrieved document's evidence id: `doc:<id>@<version>`. */
 export const documentEvidenceId = (doc: { id: string; version: number }) => `doc:${doc.id}@${doc.version}`;

@@ -22,7 +22,10 @@ export function staleRetrieval(retrieval: Retrieval): Finding[] {
   const snapshot = retrieval.snapshotId ? ` from index snapshot ${retrieval.snapshotId}` : "";
   const asOf = retrieval.asOf ? ` (as of ${retrieval.asOf})` : "";
   return retrieval.documents
-    .filter((doc) => doc.currentVersion !== undefined && doc.version < doc.currentVersion)
+    .filter(
+      (doc) =>
+        doc.version !== undefined && doc.currentVersion !== undefined && doc.version < doc.currentVersion,
+    )
     .map((doc) =>
       finding(
         "stale_retrieval",
@@ -92,7 +95,13 @@ export function policyNotCited(synthesis: RecordedSynthesis, trace: TraceFacts):
   const cited = new Set(synthesis.citations);
   return trace.retrievals
     .flatMap((retrieval) => retrieval.documents)
-    .filter((doc) => doc.kind === "policy" && doc.rank <= MUST_CITE_RANK && !cited.has(doc.evidenceId))
+    .filter(
+      (doc) =>
+        doc.evidenceId !== undefined &&
+        doc.kind === "policy" &&
+        doc.rank <= MUST_CITE_RANK &&
+        !cited.has(doc.evidenceId),
+    )
     .map((doc) => {
       const title = doc.title ? ` (${doc.title})` : "";
       return finding(

@@ -1,14 +1,15 @@
 import { pino } from "pino";
 import { trace } from "@opentelemetry/api";
-import { loadConfig, type Config } from "../shared/config.ts";
+import { loadConfig, SETTINGS, type Config } from "../shared/config.ts";
 import { governanceFor, type Governance } from "../governance/runtime.ts";
 
 let governance: Governance | undefined;
 
 /**
  * Applies the validated configuration: its log level and its governance. The telemetry set-up calls
- * it once the configuration has passed; a process without it (a test) reads the configuration on
- * the first log line instead, since importing this module must not fail on a bad one.
+ * it once the configuration has passed. Until then (and in a process without the telemetry set-up,
+ * a test or the bench), LOG_LEVEL applies when it is valid, and the governance is read from the
+ * configuration on the first log line: importing this module must not fail on a bad configuration.
  */
 export function configureLog(config: Config) {
   log.level = config.logLevel;
@@ -31,7 +32,7 @@ function safe(value: unknown): unknown {
 /** JSON logs on stderr (stdout belongs to command output), each line carrying the active trace_id/span_id. */
 export const log = pino(
   {
-    level: "info",
+    level: SETTINGS.logLevel.schema.catch(SETTINGS.logLevel.default).parse(process.env.LOG_LEVEL),
     base: { service: process.env.OTEL_SERVICE_NAME ?? "incident-assistant" },
     mixin() {
       const context = trace.getActiveSpan()?.spanContext();

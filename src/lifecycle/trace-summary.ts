@@ -32,14 +32,21 @@ export function summarize(
       claim: finding.claim ?? null,
     })),
     documents: facts.retrievals.flatMap((retrieval) =>
-      retrieval.documents.map((doc) => ({
-        docId: doc.id,
-        version: doc.version,
-        currentVersion: doc.currentVersion ?? null,
-        kind: doc.kind ?? null,
-        rank: doc.rank,
-        cited: citations.has(doc.evidenceId),
-      })),
+      // A document without a version cannot be cited or dated: the named queries leave it out.
+      retrieval.documents.flatMap(({ id, version, currentVersion, kind, rank, evidenceId }) =>
+        version === undefined || evidenceId === undefined
+          ? []
+          : [
+              {
+                docId: id,
+                version,
+                currentVersion: currentVersion ?? null,
+                kind: kind ?? null,
+                rank,
+                cited: citations.has(evidenceId),
+              },
+            ],
+      ),
     ),
     feedbackOutcome,
   };

@@ -1,9 +1,7 @@
 import { annotationsToFindings, diagnosisOf } from "../diagnosis/index.ts";
-import type { SpanRecord, TraceStore } from "../store/trace-store.ts";
+import type { TraceStore } from "../store/trace-store.ts";
 import { modelUsage, requestFacts, rootOf, traceStatus } from "../trace/request.ts";
-
-const nsToIso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
-const durationMs = (span: SpanRecord) => Number(span.endNs - span.startNs) / 1e6;
+import { nsToIso, spanMs } from "../shared/measures.ts";
 
 /** The JSON view of one stored trace served by `GET /v1/traces/:id`; undefined for an unknown trace. */
 export function traceView(store: TraceStore, traceId: string) {
@@ -22,7 +20,7 @@ export function traceView(store: TraceStore, traceId: string) {
     summary: {
       root: root.name,
       start: nsToIso(root.startNs),
-      duration_ms: durationMs(root),
+      duration_ms: spanMs(root),
       status: traceStatus(spans),
       services: [...new Set(spans.map((span) => span.service))],
       span_count: spans.length,
@@ -46,7 +44,7 @@ export function traceView(store: TraceStore, traceId: string) {
       span_kind: span.spanKind,
       start: nsToIso(span.startNs),
       end: nsToIso(span.endNs),
-      duration_ms: durationMs(span),
+      duration_ms: spanMs(span),
       status: span.statusCode,
       attributes: span.attributes,
       events: span.events,

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { nsToIso, percentile } from "../shared/measures.ts";
+import { FEEDBACK_OUTCOMES } from "../contracts/vocabulary.ts";
 import type { TraceStore } from "./trace-store.ts";
 
 /** Filters of `GET /v1/traces` and the viewer's list; every one is optional. */
@@ -20,7 +22,7 @@ export const traceFiltersSchema = z.strictObject({
   status: z.enum(["OK", "ERROR"]).optional(),
   verdict: z.enum(["supported", "unsupported"]).optional(),
   finding: z.string().max(64).optional(),
-  feedback: z.enum(["confirmed", "corrected", "escalated", "none"]).optional(),
+  feedback: z.enum([...FEEDBACK_OUTCOMES, "none"]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   /** Opaque: the `next_cursor` of the previous page. */
   cursor: z
@@ -107,17 +109,12 @@ export function listTraces(
   return {
     traces: page.map(({ start_ns, tokens, finding_count, ...row }) => ({
       ...row,
-      start: new Date(Number(start_ns / 1_000_000n)).toISOString(),
+      start: nsToIso(start_ns),
       tokens: Number(tokens),
       finding_count: Number(finding_count),
     })),
     next_cursor: rows.length > filters.limit && last ? `${last.start_ns}:${last.trace_id}` : null,
   };
-}
-
-function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? null;
 }
 
 /** `limit` of the named queries' query string: the newest rows, 100 unless asked. */
@@ -205,5 +202,5 @@ function withStartTime(row: unknown) {
   const plain = Object.fromEntries(
     Object.entries(rest).map(([key, value]) => [key, typeof value === "bigint" ? Number(value) : value]),
   );
-  return { ...plain, start: new Date(Number(start_ns / 1_000_000n)).toISOString() };
+  return { ...plain, start: nsToIso(start_ns) };
 }

@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { shareCheckpointer } from "./checkpointer.ts";
 import { MIGRATIONS } from "./migrations.ts";
+import type { FEEDBACK_OUTCOMES } from "../contracts/vocabulary.ts";
 import type { TraceSummary } from "./summary-row.ts";
 
 /** One stored span. Times are nanoseconds since the epoch (bigint: they exceed 2^53). */
@@ -43,7 +44,7 @@ export interface AnnotationRecord {
 
 export interface FeedbackRecord {
   traceId: string;
-  outcome: "confirmed" | "corrected" | "escalated";
+  outcome: (typeof FEEDBACK_OUTCOMES)[number];
   comment: string | null;
   receivedAt: string;
 }
@@ -149,9 +150,9 @@ export class TraceStore {
 
   /**
    * The earliest span whose parent is not in the store: the trace's root, even when the trace
-   * continued a caller's traceparent. Undefined while no span of the trace has arrived.
+   * continued a caller's traceparent. Undefined while no span of the trace has arrived. The rule of
+   * `rootOf` in src/trace/request.ts, without loading the trace's spans.
    */
-  /** The rule of `rootOf` in src/trace/request.ts (the earliest span whose parent is not in the trace), without loading the spans. */
   rootOf(traceId: string): SpanRecord | undefined {
     const row = this.db
       .prepare(

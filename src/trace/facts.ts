@@ -4,7 +4,12 @@ import {
 } from "@arizeai/openinference-semantic-conventions";
 import type { SpanRecord } from "../store/trace-store.ts";
 import { ATTR } from "../contracts/semconv.ts";
-import { documentEvidenceId, type ToolOutcome } from "../contracts/vocabulary.ts";
+import {
+  documentEvidenceId,
+  TOOL_OUTCOMES,
+  toolEvidenceId,
+  type ToolOutcome,
+} from "../contracts/vocabulary.ts";
 import { flag, isRecord, numeric, parsedJson, text, textList } from "./attribute-values.ts";
 
 /**
@@ -41,7 +46,8 @@ export interface Retrieval {
 
 export interface RecordedDocument {
   id: string;
-  version: number;
+  /** Undefined when the retriever did not record it: the document can then be shown, not cited or dated. */
+  version: number | undefined;
   /** The version in effect today. */
   currentVersion: number | undefined;
   kind: string | undefined;
@@ -49,7 +55,8 @@ export interface RecordedDocument {
   rank: number;
   /** The retriever's relevance score, when it recorded one. */
   score: number | undefined;
-  evidenceId: string;
+  /** `doc:<id>@<version>`; undefined without a version. */
+  evidenceId: string | undefined;
 }
 
 export interface ToolCall {
@@ -101,7 +108,7 @@ export function readTrace(spans: readonly SpanRecord[]): TraceFacts {
       toolCalls.flatMap((call) => (call.evidenceId ? [[call.evidenceId, call] as const] : [])),
     ),
     documentEvidence: new Set(
-      retrievals.flatMap((retrieval) => retrieval.documents.map((doc) => doc.evidenceId)),
+      retrievals.flatMap((retrieval) => retrieval.documents.flatMap((doc) => doc.evidenceId ?? [])),
     ),
   };
 }
@@ -149,7 +156,7 @@ function documentIndexes(attributes: Record<string, unknown>): number[] {
     .sort((a, b) => a - b);
 }
 
-/** A document without an id and version cannot be cited or dated, so it is left out. */
+/** A document without an id is left out. */
 function readDocument(
   attributes: Record<string, unknown>,
   index: number,
@@ -159,7 +166,7 @@ function readDocument(
   const parsed = parsedJson(attributes[documentAttribute(index, SC.DOCUMENT_METADATA)]);
   const metadata = isRecord(parsed) ? parsed : {};
   const version = numeric(metadata.version);
-  if (id === undefined || version === undefined) return [];
+  if (id === undefined) return [];
   return [
     {
       id,
@@ -169,12 +176,10 @@ function readDocument(
       title: text(metadata.title),
       rank: numeric(metadata.rank) ?? position,
       score: numeric(attributes[documentAttribute(index, SC.DOCUMENT_SCORE)]),
-      evidenceId: documentEvidenceId({ id, version }),
+      evidenceId: version === undefined ? undefined : documentEvidenceId({ id, version }),
     },
   ];
 }
-
-const OUTCOMES: readonly string[] = ["success", "partial", "error"] satisfies ToolOutcome[];
 
 function readToolCall(span: SpanRecord): ToolCall {
   const { attributes } = span;
@@ -183,10 +188,10 @@ function readToolCall(span: SpanRecord): ToolCall {
   return {
     span,
     tool: text(attributes[SC.TOOL_NAME]) ?? "unnamed tool",
-    evidenceId: callId && `tool:${callId}`,
+    evidenceId: callId && toolEvidenceId({ callId }),
     // Without an outcome attribute, an ERROR status still says the call failed.
     outcome:
-      outcome !== undefined && OUTCOMES.includes(outcome)
+      outcome !== undefined && (TOOL_OUTCOMES as readonly string[]).includes(outcome)
         ? (outcome as ToolOutcome)
         : span.statusCode === "ERROR"
           ? "error"

@@ -1,25 +1,19 @@
 import { SemanticConventions as SC } from "@arizeai/openinference-semantic-conventions";
 import { ATTR } from "../contracts/semconv.ts";
 import type { SpanRecord } from "../store/trace-store.ts";
+import { numeric, text } from "./attribute-values.ts";
 
 // What a trace says about its request as a whole: its root, the root's attributes, its model usage.
-
-const textOf = (span: SpanRecord, key: string) => {
-  const value = span.attributes[key];
-  return typeof value === "string" ? value : null;
-};
-
-const numberOf = (span: SpanRecord, key: string) => {
-  const value = span.attributes[key];
-  return typeof value === "number" ? value : 0;
-};
 
 /** Tokens and USD over the trace's LLM spans. */
 export function modelUsage(spans: readonly SpanRecord[]): { tokens: number; costUsd: number } {
   const llmSpans = spans.filter((span) => span.oiKind === "LLM");
   return {
-    tokens: llmSpans.reduce((total, span) => total + numberOf(span, SC.LLM_TOKEN_COUNT_TOTAL), 0),
-    costUsd: llmSpans.reduce((total, span) => total + numberOf(span, SC.LLM_COST_TOTAL), 0),
+    tokens: llmSpans.reduce(
+      (total, span) => total + (numeric(span.attributes[SC.LLM_TOKEN_COUNT_TOTAL]) ?? 0),
+      0,
+    ),
+    costUsd: llmSpans.reduce((total, span) => total + (numeric(span.attributes[SC.LLM_COST_TOTAL]) ?? 0), 0),
   };
 }
 
@@ -30,14 +24,14 @@ export const traceStatus = (spans: readonly SpanRecord[]): "OK" | "ERROR" =>
 /** What the root span says about the request, for the summary row and the trace view alike. */
 export function requestFacts(root: SpanRecord) {
   return {
-    sessionId: textOf(root, SC.SESSION_ID),
-    userId: textOf(root, SC.USER_ID),
-    category: textOf(root, ATTR.category),
-    severity: textOf(root, ATTR.severity),
-    route: textOf(root, ATTR.routeName),
-    model: textOf(root, ATTR.routeModel),
-    routingPolicy: textOf(root, ATTR.routingPolicy),
-    promptVersion: textOf(root, ATTR.synthesizerPromptVersion),
+    sessionId: text(root.attributes[SC.SESSION_ID]) ?? null,
+    userId: text(root.attributes[SC.USER_ID]) ?? null,
+    category: text(root.attributes[ATTR.category]) ?? null,
+    severity: text(root.attributes[ATTR.severity]) ?? null,
+    route: text(root.attributes[ATTR.routeName]) ?? null,
+    model: text(root.attributes[ATTR.routeModel]) ?? null,
+    routingPolicy: text(root.attributes[ATTR.routingPolicy]) ?? null,
+    promptVersion: text(root.attributes[ATTR.synthesizerPromptVersion]) ?? null,
   };
 }
 

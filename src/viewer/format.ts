@@ -24,13 +24,3 @@ export function time(iso: string | null | undefined): SafeHtml {
   const shown = iso.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC");
   return html`<time datetime="${iso}">${shown}</time>`;
 }
-
-export const nsToIso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
-
-export const spanMs = (span: { startNs: bigint; endNs: bigint }) => Number(span.endNs - span.startNs) / 1e6;
-
-/** The value at percentile `p` of ascending `sorted` (nearest rank), as the named queries compute it. */
-export function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? null;
-}

@@ -3,7 +3,7 @@ import type { SpanRecord, TraceStore } from "../store/trace-store.ts";
 import { readTrace } from "../trace/facts.ts";
 import { STAGES, type Diagnosis } from "../diagnosis/index.ts";
 import type { Stage } from "../contracts/semconv.ts";
-import { percentile, spanMs } from "./format.ts";
+import { percentile, spanMs } from "../shared/measures.ts";
 import { html, type SafeHtml } from "./html.ts";
 import { findingsOf, stagesOf } from "./trace-model.ts";
 import { toLocalInput, type RawQuery } from "./filters.ts";

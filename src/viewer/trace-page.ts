@@ -7,7 +7,8 @@ import { FEEDBACK_OUTCOMES } from "../contracts/vocabulary.ts";
 import { ATTR, RAW_PAYLOAD_ATTR } from "../contracts/semconv.ts";
 import { html, type SafeHtml } from "./html.ts";
 import { page, type Viewer } from "./layout.ts";
-import { ms, nsToIso, spanMs, time, usd } from "./format.ts";
+import { ms, time, usd } from "./format.ts";
+import { nsToIso, spanMs } from "../shared/measures.ts";
 import { errorBadge, findingBadge, outcomeBadge, verdictBadge } from "./badges.ts";
 import { attributeTable, attributeValue, groupedAttributes } from "./attributes.ts";
 import { waterfall } from "./waterfall.ts";
@@ -345,12 +346,15 @@ function documentsSection(model: TraceModel): SafeHtml {
               ])}
               <tbody>
                 ${retrieval.documents.map((doc) => {
-                  const stale = doc.currentVersion !== undefined && doc.version < doc.currentVersion;
+                  const stale =
+                    doc.version !== undefined &&
+                    doc.currentVersion !== undefined &&
+                    doc.version < doc.currentVersion;
                   return html`<tr class="${stale ? "is-stale" : ""}">
                     <td class="num">${doc.rank}</td>
                     <td><code>${doc.id}</code>${doc.title && html` — ${doc.title}`}</td>
                     <td class="num">
-                      ${doc.version}
+                      ${doc.version ?? "–"}
                       ${stale && html`<span class="badge badge-warn"><span aria-hidden="true">⚠</span> stale</span>`}
                     </td>
                     <td class="num">${doc.currentVersion ?? "–"}</td>

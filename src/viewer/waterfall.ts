@@ -1,7 +1,8 @@
 import type { SpanRecord } from "../store/trace-store.ts";
 import { html, type SafeHtml } from "./html.ts";
 import { errorBadge, findingBadge } from "./badges.ts";
-import { ms, spanMs } from "./format.ts";
+import { ms } from "./format.ts";
+import { spanMs } from "../shared/measures.ts";
 import type { TraceModel } from "./trace-model.ts";
 
 /**

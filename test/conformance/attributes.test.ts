@@ -138,7 +138,7 @@ describe("every stored span of a scenario run", () => {
     }
   });
 
-  it("describes in the registry every attribute src/semconv.ts names", () => {
+  it("describes in the registry every attribute src/contracts/semconv.ts names", () => {
     const described = (name: string) =>
       registry.some(
         (attribute) => attribute.id === name || (attribute.dynamic && name.startsWith(`${attribute.id}.`)),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diagnose } from "../../src/diagnosis/index.ts";
+import { readTrace } from "../../src/trace/facts.ts";
 import { healthyTrace, MDM_EVIDENCE, POLICY_EVIDENCE, REVOKE_EVIDENCE } from "../helpers/trace-builder.ts";
 
 describe("policy_not_cited", () => {
@@ -42,6 +43,18 @@ describe("policy_not_cited", () => {
 
   it("does not fire for an uncited runbook", () => {
     const spans = healthyTrace().docs({ id: "stolen-device", rank: 1 }).answer(toolsOnly).build();
+    expect(diagnose(spans).findings).toEqual([]);
+  });
+
+  it("reads a policy retrieved without a version, but neither cites nor dates it", () => {
+    const spans = healthyTrace()
+      .docs({ ...policyAt(1), version: undefined })
+      .answer(toolsOnly)
+      .build();
+    const [retrieval] = readTrace(spans).retrievals;
+    expect(retrieval?.documents).toEqual([
+      expect.objectContaining({ id: "device-policy", version: undefined, evidenceId: undefined }),
+    ]);
     expect(diagnose(spans).findings).toEqual([]);
   });
 });
