@@ -1,7 +1,7 @@
 /**
  * Compiles src/ and mock-tools/ to plain JavaScript in dist/, one file per module, for `npm start`,
  * `npm run cli` and the processes they start: Node then loads them without tsx's loader hooks, which
- * cost each process seconds of start-up. Types are checked by `npm run typecheck`, not here.
+ * cost each process about a second of start-up. Types are checked by `npm run typecheck`, not here.
  *
  *   node --import tsx scripts/build.ts
  */
