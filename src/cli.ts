@@ -97,19 +97,14 @@ async function serve(config: Config) {
 }
 
 /** Opens the configured trace store for one command, and closes it once the command is done with it. */
-function withStore<T>(use: (store: TraceStore, config: Config) => T): T {
+async function withStore<T>(use: (store: TraceStore, config: Config) => T | Promise<T>): Promise<T> {
   const config = loadConfig();
   const store = new TraceStore(config.traceStore);
-  let result: T;
   try {
-    result = use(store, config);
-  } catch (error) {
+    return await use(store, config);
+  } finally {
     store.close();
-    throw error;
   }
-  if (result instanceof Promise) return result.finally(() => store.close()) as T;
-  store.close();
-  return result;
 }
 
 /** A stored trace's spans; a trace id the store does not hold is bad input. */
@@ -287,13 +282,13 @@ program
   .argument("<name>", "the query's name")
   .option("--limit <rows>", "the newest rows to return", "100")
   .option("--json", "print the rows as JSON")
-  .action((name: string, options: { json?: boolean; limit: string }) => {
+  .action(async (name: string, options: { json?: boolean; limit: string }) => {
     if (!isNamedQuery(name)) {
       throw new UsageError(`no named query ${name}; known: ${Object.keys(NAMED_QUERIES).join(", ")}`);
     }
     const parsed = namedQueryOptionsSchema.safeParse({ limit: options.limit });
     if (!parsed.success) throw new UsageError(`--limit: ${parsed.error.issues[0]?.message}`);
-    const rows = withStore((store) => NAMED_QUERIES[name](store, parsed.data));
+    const rows = await withStore((store) => NAMED_QUERIES[name](store, parsed.data));
     if (options.json) console.log(JSON.stringify({ query: name, limit: parsed.data.limit, rows }));
     else if (rows.length === 0) console.log(`${name}: no traces`);
     else console.table(rows);
@@ -325,10 +320,10 @@ traceCommand
   .description("print a stored trace as an OTLP/JSON ExportTraceServiceRequest")
   .argument("<traceId>", "32 hex characters", traceIdArgument)
   .option("--format <format>", "otlp-json", "otlp-json")
-  .action((traceId: string, options: { format: string }) => {
+  .action(async (traceId: string, options: { format: string }) => {
     if (options.format !== "otlp-json")
       throw new UsageError(`unknown format ${options.format}; expected otlp-json`);
-    withStore((store) => console.log(JSON.stringify(toOtlpJson(storedSpans(store, traceId)))));
+    await withStore((store) => console.log(JSON.stringify(toOtlpJson(storedSpans(store, traceId)))));
   });
 
 traceCommand

@@ -6,13 +6,12 @@ import { governanceFor, type Governance } from "../governance/runtime.ts";
 let governance: Governance | undefined;
 
 /**
- * Applies the validated configuration: its log level and its governance. The telemetry set-up calls
- * it once the configuration has passed. Until then (and in a process without the telemetry set-up,
- * a test or the bench), LOG_LEVEL applies when it is valid, and the governance is read from the
- * configuration on the first log line: importing this module must not fail on a bad configuration.
+ * Gives the log the governance of the validated configuration; the telemetry set-up calls it once
+ * the configuration has passed. A process without that set-up (a test, the bench) reads the
+ * configuration on the first log line instead: importing this module must not fail on a bad one,
+ * which is also why the level below is LOG_LEVEL checked by the configuration's own schema.
  */
 export function configureLog(config: Config) {
-  log.level = config.logLevel;
   governance = governanceFor(config);
 }
 

@@ -223,8 +223,8 @@ function readSynthesis(span: SpanRecord): RecordedSynthesis {
   };
 }
 
-/** `[{kind, evidence}]` from its JSON attribute; entries without a kind are dropped. */
-function answerItems(value: unknown): AnswerItem[] {
+/** `[{kind, evidence}]` from its JSON attribute (or the parsed list); entries without a kind are dropped. */
+export function answerItems(value: unknown): AnswerItem[] {
   const items = parsedJson(value);
   if (!Array.isArray(items)) return [];
   return items.flatMap((item) => {

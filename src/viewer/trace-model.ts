@@ -6,8 +6,8 @@ import {
   type Diagnosis,
   type Finding,
 } from "../diagnosis/index.ts";
-import { readTrace, type TraceFacts } from "../trace/facts.ts";
-import { isRecord, parsedJson, text, textList } from "../trace/attribute-values.ts";
+import { answerItems, readTrace, type TraceFacts } from "../trace/facts.ts";
+import { isRecord, parsedJson, text } from "../trace/attribute-values.ts";
 import { modelUsage, rootOf } from "../trace/request.ts";
 import { treeOrder, type TreeRow } from "../trace/tree.ts";
 import type { Stage } from "../contracts/semconv.ts";
@@ -99,12 +99,6 @@ export interface AnswerView {
 
 const records = (value: unknown) => (Array.isArray(value) ? value.filter(isRecord) : []);
 
-const itemsOf = (items: Record<string, unknown>[]) =>
-  items.flatMap((item) => {
-    const kind = text(item.kind);
-    return kind === undefined ? [] : [{ kind, evidence: textList(item.evidence) }];
-  });
-
 /** Words for items by kind, matched in order: the n-th call for a kind reads the n-th item of that kind. */
 function wordsByKind(items: Record<string, unknown>[], field: string) {
   const seen = new Map<string, number>();
@@ -129,11 +123,11 @@ export function answerOf(facts: TraceFacts, answerJson: unknown): AnswerView {
   const caveatText = wordsByKind(writtenCaveats, "text");
   return {
     summary: text(written.summary),
-    claims: (synthesis?.claims ?? itemsOf(writtenClaims)).map((claim) => ({
+    claims: (synthesis?.claims ?? answerItems(written.claims)).map((claim) => ({
       ...claim,
       statement: statement(claim.kind),
     })),
-    caveats: (synthesis?.caveats ?? itemsOf(writtenCaveats)).map((caveat) => ({
+    caveats: (synthesis?.caveats ?? answerItems(written.caveats)).map((caveat) => ({
       ...caveat,
       text: caveatText(caveat.kind),
     })),
