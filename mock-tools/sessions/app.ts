@@ -1,8 +1,10 @@
 import { trace } from "@opentelemetry/api";
 import { z } from "zod";
-import { createFaultInjector } from "../shared/faults.ts";
-import { createServiceApp, parseOr400, serveWorldAdmin } from "../shared/service.ts";
-import { employeeIdSchema, sessionsWorldSchema, type SessionsWorld } from "../../src/contracts/world.ts";
+import type { Request } from "express";
+import { injectFaults } from "../shared/faults.ts";
+import { createServiceApp, loopbackOnly, parseOr400 } from "../shared/service.ts";
+import { serveWorldAdmin, Worlds } from "../shared/worlds.ts";
+import { employeeIdSchema, sessionsWorldSchema } from "../../src/contracts/world.ts";
 import { activeSessionsFor } from "./active-sessions.ts";
 import { requireBearer } from "../shared/auth.ts";
 import { hasScopeOr403 } from "./auth.ts";
@@ -11,48 +13,58 @@ import { hasScopeOr403 } from "./auth.ts";
 const employeeParamsSchema = z.object({ employee_id: employeeIdSchema });
 const revokeBodySchema = z.strictObject({ reason: z.string().max(500).optional() });
 
+/** Each world's revoked employees and its call count. */
+interface SessionsState {
+  revoked: Set<string>;
+  calls: number;
+}
+const startState = (): SessionsState => ({ revoked: new Set(), calls: 0 });
+
 /**
  * The session-revocation mock (think identity provider admin API). Every employee has a few
  * deterministic sessions until they are revoked; what the service account may do comes from the world.
+ * An employee may have a world of their own: its own scopes and faults.
  */
 export function createSessionsApp(options: { world?: unknown; now?: () => Date } = {}) {
   const now = options.now ?? (() => new Date());
-  let world: SessionsWorld;
-  const revokedEmployees = new Set<string>();
-  const faults = createFaultInjector(() => world.faults);
-
-  function load(parsed: SessionsWorld) {
-    world = parsed;
-    revokedEmployees.clear();
-    faults.reset();
-  }
-  const setWorld = (raw: unknown) => load(sessionsWorldSchema.parse(raw ?? {}));
-  setWorld(options.world);
-
+  const worlds = new Worlds(startState, sessionsWorldSchema.parse(options.world ?? {}));
+  const setWorld = (raw: unknown) => worlds.reset(sessionsWorldSchema.parse(raw ?? {}));
+  const worldOf = (req: Request) => worlds.of(req.params.employee_id);
   const activeSessions = (employeeId: string) =>
-    revokedEmployees.has(employeeId) ? [] : activeSessionsFor(employeeId, now());
+    worlds.of(employeeId).state.revoked.has(employeeId) ? [] : activeSessionsFor(employeeId, now());
 
   const app = createServiceApp("sessions");
 
-  serveWorldAdmin(app, { schema: sessionsWorldSchema, load, world: () => world, calls: () => faults.calls });
-
-  app.use("/v1", requireBearer, faults.middleware);
-
-  app.get("/v1/employees/:employee_id/sessions", (req, res) => {
+  serveWorldAdmin(app, {
+    schema: sessionsWorldSchema,
+    worlds,
+    calls: () => worlds.all().reduce((sum, { state }) => sum + state.calls, 0),
+  });
+  // The truth an experiment's simulated analyst checks an answer against, whatever the assistant's scopes.
+  app.get("/admin/employees/:employee_id/sessions", loopbackOnly, (req, res) => {
     const params = parseOr400(employeeParamsSchema, req.params, res);
-    if (!params || !hasScopeOr403(world.service_account_scopes, "sessions:read", res)) return;
+    if (!params) return;
+    res.json({ employee_id: params.employee_id, active_count: activeSessions(params.employee_id).length });
+  });
+
+  app.use("/v1", requireBearer);
+
+  app.get("/v1/employees/:employee_id/sessions", injectFaults(worldOf), (req, res) => {
+    const params = parseOr400(employeeParamsSchema, req.params, res);
+    if (!params || !hasScopeOr403(worldOf(req).world.service_account_scopes, "sessions:read", res)) return;
     const sessions = activeSessions(params.employee_id);
     trace.getActiveSpan()?.setAttribute("sessions.active_count", sessions.length);
     res.json({ employee_id: params.employee_id, sessions, active_count: sessions.length });
   });
 
-  app.post("/v1/employees/:employee_id/sessions/revoke", (req, res) => {
+  app.post("/v1/employees/:employee_id/sessions/revoke", injectFaults(worldOf), (req, res) => {
     const params = parseOr400(employeeParamsSchema, req.params, res);
     // The reason is only validated: a real IdP would file it in its audit log.
     if (!params || !parseOr400(revokeBodySchema, req.body ?? {}, res)) return;
+    const { world, state } = worldOf(req);
     if (!hasScopeOr403(world.service_account_scopes, "sessions:revoke", res)) return;
     const revokedCount = activeSessions(params.employee_id).length;
-    revokedEmployees.add(params.employee_id);
+    state.revoked.add(params.employee_id);
     trace.getActiveSpan()?.setAttribute("sessions.revoked_count", revokedCount);
     res.json({
       employee_id: params.employee_id,

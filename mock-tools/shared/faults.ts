@@ -1,7 +1,8 @@
 import { trace } from "@opentelemetry/api";
-import type { RequestHandler, Response } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import { setTimeout as delay } from "node:timers/promises";
 import { sendError } from "./service.ts";
+import type { LiveWorld } from "./worlds.ts";
 import type { Faults } from "../../src/contracts/world.ts";
 
 /** What a real gateway or API says with each status, so the assistant sees realistic failures. */
@@ -16,22 +17,17 @@ const FAILURES: Record<number, { code: string; message: string; retryAfter?: boo
   504: { code: "gateway_timeout", message: "upstream did not answer in time" },
 };
 
-export interface FaultInjector {
-  /** Delays, fails or trims each answer as the current faults say. */
-  middleware: RequestHandler;
-  /** Calls seen since the last reset. */
-  readonly calls: number;
-  /** Starts counting afresh, so `fail_first` applies again; call it on world load. */
-  reset(): void;
-}
-
-/** Fault injection for a mock service; `currentFaults` is read on every call, so world reloads apply at once. */
-export function createFaultInjector(currentFaults: () => Faults): FaultInjector {
-  let calls = 0;
-
-  const middleware: RequestHandler = async (_req, res, next) => {
-    const faults = currentFaults();
-    const call = ++calls;
+/**
+ * Delays, fails or trims each answer as the faults of the request's world say. `worldOf` picks that
+ * world, so each entity with a world of its own counts its calls (what `fail_first` counts) apart.
+ */
+export function injectFaults(
+  worldOf: (req: Request) => LiveWorld<{ faults: Faults }, { calls: number }>,
+): RequestHandler {
+  return async (req, res, next) => {
+    const { world, state } = worldOf(req);
+    const { faults } = world;
+    const call = ++state.calls;
     const span = trace.getActiveSpan();
     if (faults.latency_ms > 0) {
       span?.setAttribute("mock.fault.latency_ms", faults.latency_ms);
@@ -47,16 +43,6 @@ export function createFaultInjector(currentFaults: () => Faults): FaultInjector 
       dropFieldsFromSuccess(res, faults.drop_fields);
     }
     next();
-  };
-
-  return {
-    middleware,
-    get calls() {
-      return calls;
-    },
-    reset() {
-      calls = 0;
-    },
   };
 }
 

@@ -37,28 +37,6 @@ export const loopbackOnly: RequestHandler = (req, res, next) => {
   sendError(res, 403, "forbidden", { message: "admin endpoints answer on loopback only" });
 };
 
-/**
- * The admin routes every mock serves, on loopback only: the scenario runner sets the world (which
- * resets the service's state) and reads back how many calls the service received.
- */
-export function serveWorldAdmin<T extends z.ZodType>(
-  app: Express,
-  options: { schema: T; load: (world: z.infer<T>) => void; world: () => z.infer<T>; calls: () => number },
-) {
-  app.put("/admin/world", loopbackOnly, (req, res) => {
-    const parsed = parseOr400(options.schema, req.body, res);
-    if (!parsed) return;
-    options.load(parsed);
-    res.status(204).end();
-  });
-  app.get("/admin/world", loopbackOnly, (_req, res) => {
-    res.json(options.world());
-  });
-  app.get("/admin/calls", loopbackOnly, (_req, res) => {
-    res.json({ calls: options.calls() });
-  });
-}
-
 const tracer = trace.getTracer("mock-tools");
 
 /**

@@ -231,3 +231,38 @@ describe("admin", () => {
     }
   });
 });
+
+describe("a device's own world", () => {
+  const putEntityWorld = (entity: string, world: unknown) =>
+    fetch(`${service.url}/admin/worlds/${entity}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(world),
+    });
+
+  it("answers that device from its own records, snapshot age and faults; others from the service's world", async () => {
+    const device = { asset: "LT-7001", owner: "E-55501", encrypted: false };
+    expect((await putEntityWorld("LT-7001", { sync_lag: "26h", devices: [device] })).status).toBe(204);
+    expect((await putEntityWorld("LT-7002", { faults: { status: 503 } })).status).toBe(204);
+
+    expect(await (await get("/v1/devices/LT-7001")).json()).toMatchObject({
+      owner: "E-55501",
+      encrypted: false,
+      as_of: new Date(NOW.getTime() - 26 * 3_600_000).toISOString(),
+    });
+    expect((await get("/v1/devices/LT-7002")).status).toBe(503);
+    // Unknown to the service's world, and LT-4821 still fresh there.
+    expect((await get("/v1/devices?owner=E-55501")).status).toBe(200);
+    expect(((await (await get("/v1/devices?owner=E-55501")).json()) as { devices: [] }).devices).toEqual([]);
+    expect(await (await get("/v1/devices/LT-4821")).json()).toMatchObject({
+      as_of: new Date(NOW.getTime() - 5 * 60_000).toISOString(),
+    });
+  });
+
+  it("reads back an entity world, and forgets them all when the service's world is set", async () => {
+    await putEntityWorld("LT-7001", { sync_lag: "2h" });
+    expect(await (await get("/admin/worlds/LT-7001")).json()).toMatchObject({ sync_lag: 7_200_000 });
+    await putWorld({});
+    expect((await get("/admin/worlds/LT-7001")).status).toBe(404);
+  });
+});

@@ -178,3 +178,53 @@ describe("faults and world", () => {
     expect(await res.json()).toMatchObject({ error: "invalid_request", field: "service_account_scopes" });
   });
 });
+
+describe("an employee's own world", () => {
+  const putEntityWorld = (entity: string, world: unknown) =>
+    request("PUT", `/admin/worlds/${entity}`, world, {});
+  const activeCount = async (employeeId: string) =>
+    (
+      (await (await request("GET", `/admin/employees/${employeeId}/sessions`, undefined, {})).json()) as {
+        active_count: number;
+      }
+    ).active_count;
+
+  it("answers that employee from it, and everyone else from the service's world", async () => {
+    expect((await putEntityWorld("E-20931", { service_account_scopes: ["sessions:read"] })).status).toBe(204);
+    expect((await revoke("E-20931")).status).toBe(403);
+    expect(await activeCount("E-20931")).toBeGreaterThan(0);
+    expect((await revoke("E-10442")).status).toBe(200);
+    expect(await activeCount("E-10442")).toBe(0);
+  });
+
+  it("counts fail_first per employee, so tickets side by side do not share a counter", async () => {
+    await putEntityWorld("E-20931", { faults: { status: 503, fail_first: 1 } });
+    await putEntityWorld("E-30518", { faults: { status: 503, fail_first: 1 } });
+    expect((await revoke("E-20931")).status).toBe(503);
+    expect((await revoke("E-30518")).status).toBe(503);
+    expect((await revoke("E-20931")).status).toBe(200);
+    expect((await revoke("E-30518")).status).toBe(200);
+    expect(await (await request("GET", "/admin/calls", undefined, {})).json()).toEqual({ calls: 4 });
+  });
+
+  it("starts afresh when set again, and goes away with the service's world", async () => {
+    await putEntityWorld("E-20931", {});
+    expect((await revoke("E-20931")).status).toBe(200);
+    await putEntityWorld("E-20931", {});
+    expect(await activeCount("E-20931")).toBeGreaterThan(0);
+    await putEntityWorld("E-20931", { service_account_scopes: [] });
+    await putWorld({});
+    expect((await request("GET", "/admin/worlds/E-20931", undefined, {})).status).toBe(404);
+    expect((await revoke("E-20931")).status).toBe(200);
+  });
+
+  it("refuses an entity that is neither an asset tag nor an employee id, and a bad world", async () => {
+    const badEntity = await putEntityWorld("nobody", {});
+    expect(badEntity.status).toBe(400);
+    expect(await badEntity.json()).toMatchObject({ error: "invalid_request", field: "entity" });
+    const badWorld = await putEntityWorld("E-20931", { faults: { status: 99 } });
+    expect(badWorld.status).toBe(400);
+    expect(await badWorld.json()).toMatchObject({ field: "faults.status" });
+    expect((await request("DELETE", "/admin/worlds/E-20931", undefined, {})).status).toBe(404);
+  });
+});
