@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from "commander";
 import pc from "picocolors";
+import { Presets, SingleBar } from "cli-progress";
 import { ConfigError, loadConfig, type Config } from "./shared/config.ts";
 import { TRACE_ID_PATTERN } from "./contracts/vocabulary.ts";
 import { startServices, type RunningServices } from "./services/start-services.ts";
@@ -39,6 +40,7 @@ export class UsageError extends Error {
 const loadAssistant = () => import("./agent/pipeline.ts");
 const loadApi = () => import("./api/server.ts");
 const loadReplay = () => import("./scenarios/replay.ts");
+const loadExperiments = () => import("./experiments/run.ts");
 
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 const traceIdArgument = (value: string) => {
@@ -154,7 +156,11 @@ function printUrls(url: string, services: RunningServices) {
 
 const program = new Command()
   .name("incident-assistant")
-  .description("A security-incident assistant whose every answer can be explained from its trace.");
+  .description("A security-incident assistant whose every answer can be explained from its trace.")
+  // Set before any command is added, so that every subcommand inherits it: a bad argument is exit 2.
+  .exitOverride((error) => {
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  });
 
 program
   .command("start")
@@ -262,6 +268,70 @@ program
     process.exitCode = allPassed ? 0 : 1;
   });
 
+const experimentCommand = program
+  .command("experiment")
+  .description("compare arms (routing policy × synthesizer prompt) on the same tickets");
+experimentCommand
+  .command("run")
+  .description("run generated (or filed) tickets through every arm and compare cost, latency and quality")
+  .option("--tickets <count>", "tickets to generate", positiveIntArgument("--tickets", 5_000), 200)
+  .option(
+    "--seed <seed>",
+    "the generator's and analyst's seed",
+    positiveIntArgument("--seed", 2 ** 31 - 1),
+    1,
+  )
+  .option(
+    "--arms <arms>",
+    "comma-separated <policy>/<prompt>; the first is the baseline",
+    "quality-first/v2,cost-saver/v2",
+  )
+  .option(
+    "--tickets-file <file>",
+    "a YAML list of {id?, request, world?} entries instead of generated tickets",
+  )
+  .option("--concurrency <n>", "tickets in flight at once", positiveIntArgument("--concurrency", 64), 6)
+  .option("--json", "print the report as one JSON object")
+  .action(async (options: ExperimentOptions) => {
+    const [{ parseArms, runExperiment }, { generateTickets, loadTicketFile }, { experimentReport }] =
+      await Promise.all([
+        loadExperiments(),
+        import("./experiments/tickets.ts"),
+        import("./experiments/report.ts"),
+      ]);
+    const arms = usage(() => parseArms(options.arms));
+    const tickets = options.ticketsFile
+      ? loadTicketFile(options.ticketsFile)
+      : generateTickets(options.tickets, options.seed);
+    const config = loadConfig();
+    // Hundreds of answers, a tenth with tool failures by design: the report says what matters.
+    quietLogsFor(false);
+    const services = await startServicesFor(config, options.json);
+    const store = new TraceStore(config.traceStore);
+    const bar = progressBar(`${tickets.length} tickets × ${arms.length} arms`);
+    try {
+      bar.start(tickets.length, 0);
+      const report = await runExperiment(
+        {
+          tickets,
+          arms,
+          seed: options.seed,
+          concurrency: options.concurrency,
+          onTicketDone: (done) => bar.update(done),
+        },
+        config,
+        services,
+        store,
+      );
+      bar.stop();
+      console.log(options.json ? JSON.stringify(report) : experimentReport(report));
+    } finally {
+      bar.stop();
+      store.close();
+      await services.stop();
+    }
+  });
+
 program
   .command("diagnose")
   .description("re-run the diagnosis on a stored trace")
@@ -281,13 +351,22 @@ program
   .description(`run a named query: ${Object.keys(NAMED_QUERIES).join(", ")}`)
   .argument("<name>", "the query's name")
   .option("--limit <rows>", "the newest rows to return", "100")
+  .option("--group-by <key>", "route-outcomes: route (and prompt version) or arm (experiment arm)", "route")
+  .option("--experiment <id>", "route-outcomes: only that experiment's traces")
   .option("--json", "print the rows as JSON")
-  .action(async (name: string, options: { json?: boolean; limit: string }) => {
+  .action(async (name: string, options: QueryOptions) => {
     if (!isNamedQuery(name)) {
       throw new UsageError(`no named query ${name}; known: ${Object.keys(NAMED_QUERIES).join(", ")}`);
     }
-    const parsed = namedQueryOptionsSchema.safeParse({ limit: options.limit });
-    if (!parsed.success) throw new UsageError(`--limit: ${parsed.error.issues[0]?.message}`);
+    const parsed = namedQueryOptionsSchema.safeParse({
+      limit: options.limit,
+      group_by: options.groupBy,
+      experiment: options.experiment,
+    });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new UsageError(`--${String(issue?.path[0]).replace("_", "-")}: ${issue?.message}`);
+    }
     const rows = await withStore((store) => NAMED_QUERIES[name](store, parsed.data));
     if (options.json) console.log(JSON.stringify({ query: name, limit: parsed.data.limit, rows }));
     else if (rows.length === 0) console.log(`${name}: no traces`);
@@ -383,6 +462,45 @@ traceCommand
     });
   });
 
+interface ExperimentOptions {
+  tickets: number;
+  seed: number;
+  arms: string;
+  ticketsFile?: string;
+  concurrency: number;
+  json?: boolean;
+}
+
+function positiveIntArgument(option: string, max: number) {
+  return (value: string) => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value) || parsed < 1 || parsed > max)
+      throw new InvalidArgumentError(`${option}: expected a whole number from 1 to ${max}`);
+    return parsed;
+  };
+}
+
+/** A progress bar on stderr, so stdout keeps only the result; on a terminal it redraws, elsewhere it prints now and then. */
+function progressBar(label: string) {
+  return new SingleBar(
+    {
+      format: `${label} [{bar}] {value}/{total} · {duration_formatted}`,
+      stream: process.stderr,
+      noTTYOutput: true,
+      notTTYSchedule: 5_000,
+      hideCursor: true,
+    },
+    Presets.shades_classic,
+  );
+}
+
+interface QueryOptions {
+  json?: boolean;
+  limit: string;
+  groupBy: string;
+  experiment?: string;
+}
+
 interface PushOptions {
   all?: boolean;
   endpoint?: string;
@@ -412,19 +530,15 @@ function defaultProtocol(): OtlpProtocol {
   return named === "http/json" ? "http/json" : "http/protobuf";
 }
 
-/** A PushError from reading the options is bad input: exit code 2. */
+/** An error from reading the options is bad input: exit code 2. */
 function usage<T>(read: () => T): T {
   try {
     return read();
   } catch (error) {
-    if (error instanceof PushError) throw new UsageError(error.message);
+    if (error instanceof Error) throw new UsageError(error.message);
     throw error;
   }
 }
-
-program.exitOverride((error) => {
-  process.exit(error.exitCode === 0 ? 0 : 2);
-});
 
 try {
   await program.parseAsync(process.argv);

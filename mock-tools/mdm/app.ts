@@ -2,7 +2,7 @@ import { trace } from "@opentelemetry/api";
 import { z } from "zod";
 import type { Request } from "express";
 import { injectFaults, withoutFields } from "../shared/faults.ts";
-import { createServiceApp, parseOr400, sendError } from "../shared/service.ts";
+import { createServiceApp, loopbackOnly, parseOr400, sendError } from "../shared/service.ts";
 import { serveWorldAdmin, Worlds } from "../shared/worlds.ts";
 import {
   assetTagSchema,
@@ -48,6 +48,15 @@ export function createMdmApp(options: { world?: unknown; now?: () => Date } = {}
     schema: mdmWorldSchema,
     worlds,
     calls: () => worlds.all().reduce((sum, { state }) => sum + state.calls, 0),
+  });
+
+  // The truth an experiment's simulated analyst checks an answer against, whatever the faults.
+  app.get("/admin/devices/:asset", loopbackOnly, (req, res) => {
+    const params = parseOr400(deviceParamsSchema, req.params, res);
+    if (!params) return;
+    const device = worldOfDevice(req).state.inventory.get(params.asset);
+    if (!device) return sendError(res, 404, "device_not_found", { asset: params.asset });
+    res.json(device);
   });
 
   app.use("/v1", requireBearer);

@@ -87,6 +87,10 @@ export function answerIncident(
           [ATTR.routerPromptVersion]: ROUTER_PROMPT.version,
           [ATTR.synthesizerPromptVersion]: `synthesizer-${config.synthesizerPrompt}`,
           [ATTR.routingPolicy]: config.routingPolicy,
+          ...(config.experimentId && {
+            [ATTR.experimentId]: config.experimentId,
+            [ATTR.experimentArm]: config.experimentArm,
+          }),
           [GEN_AI.operationName]: "invoke_agent",
           [GEN_AI.agentName]: "incident-assistant",
           [GEN_AI.conversationId]: sessionId,

@@ -69,6 +69,15 @@ function versionsInEffect(corpus: readonly Runbook[], date: string): Runbook[] {
   return [...latest.values()];
 }
 
+/** The version of document `id` in effect on `date` (default today), if any. */
+export function versionInEffect(
+  corpus: readonly Runbook[],
+  id: string,
+  date = new Date().toISOString().slice(0, 10),
+) {
+  return versionsInEffect(corpus, date).find((doc) => doc.id === id)?.version;
+}
+
 /**
  * A BM25 index over the runbook versions in effect on one date. Its id names the date and the exact
  * versions it holds, so two traces with the same snapshot id retrieved from the same text.

@@ -10,6 +10,9 @@ export const ATTR = {
   routerPromptVersion: "incident.config.router_prompt_version",
   synthesizerPromptVersion: "incident.config.synthesizer_prompt_version",
   routingPolicy: "incident.config.routing_policy",
+  /** The experiment and arm a deployment takes part in (EXPERIMENT_ID, EXPERIMENT_ARM), when it does. */
+  experimentId: "incident.experiment.id",
+  experimentArm: "incident.experiment.arm",
   /** JSON `[{kind, evidence}]`: the answer's claims, as safe metadata the diagnosis checks. */
   answerClaims: "incident.answer.claims",
   /** JSON `[{kind, evidence}]`: the answer's caveats. */

@@ -32,6 +32,7 @@ export const toolEvidenceId = (call: { callId: string }) => `tool:${call.callId}
 
 /** An analyst's verdict on an answer, joined to its trace. */
 export const FEEDBACK_OUTCOMES = ["confirmed", "corrected", "escalated"] as const;
+export type FeedbackOutcome = (typeof FEEDBACK_OUTCOMES)[number];
 
 /** The diagnosis's verdict on an answer: supported when every claim is backed by evidence in the trace. */
 export type Verdict = "supported" | "unsupported";

@@ -117,19 +117,36 @@ export function builtInScenarioFiles(): string[] {
 
 export function loadScenario(idOrPath: string): Scenario {
   const file = scenarioFile(idOrPath);
-  const document = parseDocument(readFileSync(file, "utf8"));
+  const { data, raw } = parseYamlFile(file, scenarioSchema);
+  const rawWorld = (raw as { world?: Record<string, unknown> }).world ?? {};
+  return { ...data, rawWorld, file };
+}
+
+/**
+ * Reads a YAML file and validates it with `schema`. A file that cannot be used throws a
+ * ScenarioError naming the file, then every bad field at once: fixing a file one error per run is slow.
+ */
+export function parseYamlFile<T extends z.ZodType>(
+  file: string,
+  schema: T,
+): { data: z.output<T>; raw: unknown } {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ScenarioError(file, "(file)", error instanceof Error ? error.message : String(error));
+  }
+  const document = parseDocument(text);
   const yamlError = document.errors[0];
   if (yamlError) throw new ScenarioError(file, "(yaml)", yamlError.message);
   const raw: unknown = document.toJS();
-  const parsed = scenarioSchema.safeParse(raw, { error: requiredFieldError });
+  const parsed = schema.safeParse(raw, { error: requiredFieldError });
   if (!parsed.success) {
-    // Every problem at once: fixing a file one error per run is slow.
     const [first, ...more] = parsed.error.issues.map((issue) => ({
       field: issue.path.join(".") || "(root)",
       expected: issue.message,
     }));
-    throw new ScenarioError(file, first?.field ?? "(root)", first?.expected ?? "invalid scenario", more);
+    throw new ScenarioError(file, first?.field ?? "(root)", first?.expected ?? "invalid", more);
   }
-  const rawWorld = (raw as { world?: Record<string, unknown> }).world ?? {};
-  return { ...parsed.data, rawWorld, file };
+  return { data: parsed.data, raw };
 }

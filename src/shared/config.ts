@@ -11,6 +11,10 @@ import { durationSchema } from "../contracts/duration.ts";
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
+/** A name stamped on traces: empty, or up to 64 letters, digits and `_ . : / -`. */
+const label = z
+  .string()
+  .regex(/^$|^[\w.:/-]{1,64}$/, { error: "expected up to 64 letters, digits and _ . : / -" });
 const optionalUrl = z.union([z.literal(""), z.url()]).transform((url) => url || undefined);
 
 export const ROUTING_POLICIES = ["quality-first", "cost-saver", "fast-only"] as const;
@@ -122,6 +126,18 @@ export const SETTINGS = {
     default: "v2",
     schema: z.enum(SYNTHESIZER_PROMPTS),
     doc: "Version of the synthesizer prompt template.",
+  },
+  experimentId: {
+    env: "EXPERIMENT_ID",
+    default: "",
+    schema: label,
+    doc: "An experiment this deployment takes part in, stamped on its traces (`incident.experiment.id`) so queries and the viewer group by it. Empty: none.",
+  },
+  experimentArm: {
+    env: "EXPERIMENT_ARM",
+    default: "",
+    schema: label,
+    doc: "This deployment's arm of EXPERIMENT_ID (`incident.experiment.arm`), e.g. cost-saver/v2.",
   },
   runbooksDir: {
     env: "RUNBOOKS_DIR",

@@ -127,4 +127,14 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE spans_by_rowid RENAME TO spans;
    CREATE UNIQUE INDEX spans_ids ON spans (trace_id, span_id);
    CREATE INDEX spans_roots ON spans (start_ns) WHERE parent_span_id IS NULL;`,
+  // Experiments tag their traces; the trace list filters by experiment and arm.
+  `ALTER TABLE trace_summaries ADD COLUMN experiment_id TEXT;
+   ALTER TABLE trace_summaries ADD COLUMN experiment_arm TEXT;
+   CREATE INDEX summaries_experiment ON trace_summaries (experiment_id, experiment_arm, start_ns)
+     WHERE experiment_id IS NOT NULL;
+   CREATE TABLE experiments (
+     id TEXT PRIMARY KEY,
+     created_at TEXT NOT NULL,
+     report TEXT NOT NULL
+   );`,
 ];

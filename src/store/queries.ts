@@ -23,6 +23,8 @@ export const traceFiltersSchema = z.strictObject({
   verdict: z.enum(["supported", "unsupported"]).optional(),
   finding: z.string().max(64).optional(),
   feedback: z.enum([...FEEDBACK_OUTCOMES, "none"]).optional(),
+  experiment: z.string().max(64).optional(),
+  arm: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   /** Opaque: the `next_cursor` of the previous page. */
   cursor: z
@@ -50,6 +52,8 @@ export interface TraceListItem {
   route: string | null;
   model: string | null;
   prompt_version: string | null;
+  experiment_id: string | null;
+  experiment_arm: string | null;
   tokens: number;
   cost_usd: number;
   verdict: string | null;
@@ -79,6 +83,9 @@ export function listTraces(
     const value = filters[column];
     if (value !== undefined) require(`${column} = @${column}`, column, value);
   }
+  if (filters.experiment !== undefined)
+    require("experiment_id = @experiment", "experiment", filters.experiment);
+  if (filters.arm !== undefined) require("experiment_arm = @arm", "arm", filters.arm);
   if (filters.feedback === "none") where.push("feedback_outcome IS NULL");
   else if (filters.feedback) require("feedback_outcome = @feedback", "feedback", filters.feedback);
   if (filters.finding) {
@@ -92,7 +99,7 @@ export function listTraces(
   const rows = store.db
     .prepare(
       `SELECT trace_id, start_ns, duration_ms, status, session_id, category, severity, route, model, prompt_version,
-              tokens, cost_usd, verdict, first_bad_stage, finding_count, feedback_outcome,
+              experiment_id, experiment_arm, tokens, cost_usd, verdict, first_bad_stage, finding_count, feedback_outcome,
               (SELECT kind FROM trace_findings AS f WHERE f.trace_id = s.trace_id ORDER BY f.rowid LIMIT 1)
                 AS first_finding
        FROM trace_summaries AS s ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
@@ -117,14 +124,21 @@ export function listTraces(
   };
 }
 
-/** `limit` of the named queries' query string: the newest rows, 100 unless asked. */
+/**
+ * The named queries' options: `limit` (the newest rows, 100 unless asked); for route-outcomes,
+ * `group_by=arm` (per experiment arm instead of per route) and `experiment` (that experiment's traces only).
+ */
 export const namedQueryOptionsSchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
+  group_by: z.enum(["route", "arm"]).default("route"),
+  experiment: z.string().max(64).optional(),
 });
 
 export interface NamedQueryOptions {
   /** At most this many rows (the newest traces first); every row when absent. */
   limit?: number;
+  group_by?: "route" | "arm";
+  experiment?: string | undefined;
 }
 
 /** The three questions that motivate the project (SPEC section 8), answered from the summaries. */
@@ -164,21 +178,35 @@ export const NAMED_QUERIES = {
          ORDER BY s.start_ns DESC LIMIT @limit`,
     }),
 
-  /** Per route and prompt version: traces, cost, p50/p95 latency, unsupported answers, escalations. */
-  "route-outcomes": (store: TraceStore, { limit = -1 }: NamedQueryOptions = {}) => {
+  /**
+   * Per route and prompt version (or, with `group_by: "arm"`, per experiment and arm): traces, cost,
+   * p50/p95 latency, unsupported answers, escalations.
+   */
+  "route-outcomes": (
+    store: TraceStore,
+    { limit = -1, group_by = "route", experiment }: NamedQueryOptions = {},
+  ) => {
+    const keys = group_by === "arm" ? ["experiment_id", "experiment_arm"] : ["route", "prompt_version"];
+    const where =
+      group_by === "arm" || experiment !== undefined
+        ? `WHERE experiment_id ${experiment === undefined ? "IS NOT NULL" : "= @experiment"}`
+        : "";
     const groups = store.db
       .prepare(
-        `SELECT route, prompt_version, COUNT(*) AS traces, SUM(cost_usd) AS cost_usd,
+        `SELECT ${keys.join(", ")}, COUNT(*) AS traces, SUM(cost_usd) AS cost_usd,
                 SUM(verdict = 'unsupported') AS unsupported, SUM(feedback_outcome IS 'escalated') AS escalations
-         FROM trace_summaries GROUP BY route, prompt_version ORDER BY route, prompt_version LIMIT @limit`,
+         FROM trace_summaries ${where} GROUP BY ${keys.join(", ")} ORDER BY ${keys.join(", ")} LIMIT @limit`,
       )
-      .all({ limit }) as { route: string | null; prompt_version: string | null }[];
+      .all({ limit, ...(experiment !== undefined && { experiment }) }) as RouteOutcomesGroup[];
     const durations = store.db.prepare(
-      `SELECT duration_ms FROM trace_summaries WHERE route IS @route AND prompt_version IS @prompt_version
+      `SELECT duration_ms FROM trace_summaries
+       WHERE ${keys.map((key) => `${key} IS @${key}`).join(" AND ")} ${where.replace("WHERE", "AND")}
        ORDER BY duration_ms`,
     );
     return groups.map((group) => {
-      const sorted = durations.pluck().all(group) as number[];
+      const sorted = durations
+        .pluck()
+        .all({ ...pick(group, keys), ...(experiment !== undefined && { experiment }) }) as number[];
       return { ...group, p50_ms: percentile(sorted, 50), p95_ms: percentile(sorted, 95) };
     });
   },
@@ -193,6 +221,21 @@ function newestFirst(store: TraceStore, limit: number | undefined, sql: { all: s
   const query = store.db.prepare(limit === undefined ? sql.all : sql.newest).safeIntegers(true);
   return (limit === undefined ? query.all() : query.all({ limit })).map(withStartTime);
 }
+
+/** A route-outcomes row before its percentiles: the two grouping columns, then the counts. */
+interface RouteOutcomesGroup {
+  route?: string | null;
+  prompt_version?: string | null;
+  experiment_id?: string | null;
+  experiment_arm?: string | null;
+  traces: number;
+  cost_usd: number;
+  unsupported: number;
+  escalations: number;
+}
+
+const pick = (row: object, keys: readonly string[]) =>
+  Object.fromEntries(keys.map((key) => [key, (row as Record<string, unknown>)[key]]));
 
 export type NamedQuery = keyof typeof NAMED_QUERIES;
 export const isNamedQuery = (name: string): name is NamedQuery => Object.hasOwn(NAMED_QUERIES, name);

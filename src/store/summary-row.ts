@@ -18,6 +18,8 @@ export interface TraceSummary {
   model: string | null;
   routingPolicy: string | null;
   promptVersion: string | null;
+  experimentId: string | null;
+  experimentArm: string | null;
   tokens: number;
   costUsd: number;
   verdict: Verdict;

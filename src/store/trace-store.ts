@@ -3,8 +3,9 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { shareCheckpointer } from "./checkpointer.ts";
 import { MIGRATIONS } from "./migrations.ts";
-import type { FEEDBACK_OUTCOMES } from "../contracts/vocabulary.ts";
+import type { FeedbackOutcome } from "../contracts/vocabulary.ts";
 import type { TraceSummary } from "./summary-row.ts";
+import type { ExperimentReport, StoredExperiment } from "./experiment-row.ts";
 
 /** One stored span. Times are nanoseconds since the epoch (bigint: they exceed 2^53). */
 export interface SpanRecord {
@@ -44,7 +45,7 @@ export interface AnnotationRecord {
 
 export interface FeedbackRecord {
   traceId: string;
-  outcome: (typeof FEEDBACK_OUTCOMES)[number];
+  outcome: FeedbackOutcome;
   comment: string | null;
   receivedAt: string;
 }
@@ -235,10 +236,10 @@ export class TraceStore {
       this.db
         .prepare(
           `INSERT OR REPLACE INTO trace_summaries (trace_id, root_span_id, root_name, start_ns, duration_ms, status,
-             session_id, user_id, category, severity, route, model, routing_policy, prompt_version, tokens, cost_usd,
-             verdict, first_bad_stage, finding_count, feedback_outcome, sampling_decision, sampling_reason, updated_at)
+             session_id, user_id, category, severity, route, model, routing_policy, prompt_version, experiment_id,
+             experiment_arm, tokens, cost_usd, verdict, first_bad_stage, finding_count, feedback_outcome, sampling_decision, sampling_reason, updated_at)
            VALUES (@traceId, @rootSpanId, @rootName, @startNs, @durationMs, @status, @sessionId, @userId, @category,
-             @severity, @route, @model, @routingPolicy, @promptVersion, @tokens, @costUsd, @verdict, @firstBadStage,
+             @severity, @route, @model, @routingPolicy, @promptVersion, @experimentId, @experimentArm, @tokens, @costUsd, @verdict, @firstBadStage,
              @findingCount, @feedbackOutcome,
              (SELECT sampling_decision FROM trace_summaries WHERE trace_id = @traceId),
              (SELECT sampling_reason FROM trace_summaries WHERE trace_id = @traceId), @updatedAt)`,
@@ -305,6 +306,27 @@ export class TraceStore {
     this.db
       .prepare("UPDATE trace_summaries SET sampling_decision = ?, sampling_reason = ? WHERE trace_id = ?")
       .run(decision, reason, traceId);
+  }
+
+  saveExperiment(report: ExperimentReport, createdAt = new Date()) {
+    this.db
+      .prepare("INSERT INTO experiments (id, created_at, report) VALUES (?, ?, ?)")
+      .run(report.experiment, createdAt.toISOString(), JSON.stringify(report));
+  }
+
+  /** Experiment runs, newest first. */
+  experiments(limit = 100): StoredExperiment[] {
+    return (
+      this.db
+        .prepare("SELECT report, created_at FROM experiments ORDER BY created_at DESC, id DESC LIMIT ?")
+        .all(limit) as { report: string; created_at: string }[]
+    ).map((row) => ({ report: JSON.parse(row.report) as ExperimentReport, createdAt: row.created_at }));
+  }
+
+  experiment(id: string): StoredExperiment | undefined {
+    const row = this.db.prepare("SELECT report, created_at FROM experiments WHERE id = ?").get(id) as
+      { report: string; created_at: string } | undefined;
+    return row && { report: JSON.parse(row.report) as ExperimentReport, createdAt: row.created_at };
   }
 
   setFeedbackOutcome(traceId: string, outcome: string) {

@@ -32,6 +32,8 @@ export function requestFacts(root: SpanRecord) {
     model: text(root.attributes[ATTR.routeModel]) ?? null,
     routingPolicy: text(root.attributes[ATTR.routingPolicy]) ?? null,
     promptVersion: text(root.attributes[ATTR.synthesizerPromptVersion]) ?? null,
+    experimentId: text(root.attributes[ATTR.experimentId]) ?? null,
+    experimentArm: text(root.attributes[ATTR.experimentArm]) ?? null,
   };
 }
 

@@ -18,6 +18,7 @@ import { tracePage, type Payloads } from "./trace-page.ts";
 import { readPeriod } from "./period.ts";
 import { monitoringPage, stageCounts, type StageMetrics } from "./monitoring-page.ts";
 import { budgetPage } from "./budget-page.ts";
+import { experimentPage, experimentsPage } from "./experiments-page.ts";
 import { PROJECT_ROOT } from "../shared/module-form.ts";
 
 export interface ViewerOptions {
@@ -135,6 +136,22 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
     const parsed = parseFilters(req.query, periodSchema);
     if (!parsed.ok) return sendPage(res, 400, errorPage(viewer, "Bad period", parsed.errors.join(" ")));
     sendPage(res, 200, budgetPage(viewer, parsed.raw, readPeriod(store, parsed.filters)));
+  });
+
+  router.get("/experiments", signedIn, (req, res) => {
+    sendPage(res, 200, experimentsPage(viewerOf(req, tokens), store.experiments()));
+  });
+
+  router.get("/experiments/:id", signedIn, (req, res) => {
+    const viewer = viewerOf(req, tokens);
+    const experiment = store.experiment(String(req.params.id));
+    if (!experiment)
+      return sendPage(
+        res,
+        404,
+        errorPage(viewer, "Experiment not found", `No experiment ${req.params.id} in this store.`),
+      );
+    sendPage(res, 200, experimentPage(viewer, experiment));
   });
 
   /** Every read of the restricted tier is audited, so it is not even asked for a viewer who may not see it. */

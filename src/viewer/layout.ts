@@ -8,12 +8,13 @@ export interface Viewer {
   loginRequired: boolean;
 }
 
-export type Section = "traces" | "monitoring" | "budget";
+export type Section = "traces" | "monitoring" | "budget" | "experiments";
 
 const NAV: readonly [Section, string, string][] = [
   ["traces", "/", "Traces"],
   ["monitoring", "/monitoring", "Monitoring vs observability"],
   ["budget", "/budget", "Where the budget goes"],
+  ["experiments", "/experiments", "Experiments"],
 ];
 
 interface PageOptions {

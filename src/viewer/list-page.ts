@@ -22,14 +22,26 @@ interface SelectFilter {
 }
 
 /** The values the store holds for a summary column, so the selects offer only what exists. */
-function distinct(store: TraceStore, column: "route" | "model" | "prompt_version"): string[] {
+function distinct(
+  store: TraceStore,
+  column: "route" | "model" | "prompt_version" | "experiment_id" | "experiment_arm",
+): string[] {
   return store.db
     .prepare(`SELECT DISTINCT ${column} FROM trace_summaries WHERE ${column} IS NOT NULL ORDER BY 1`)
     .pluck()
     .all() as string[];
 }
 
-function selectFilters(store: TraceStore): SelectFilter[] {
+function selectFilters(store: TraceStore, raw: RawQuery): SelectFilter[] {
+  const experiments = distinct(store, "experiment_id");
+  // Experiment filters only where there are experiments (or the URL asks for one).
+  const experimentFilters =
+    experiments.length > 0 || raw.experiment || raw.arm
+      ? [
+          { name: "experiment", label: "Experiment", options: experiments },
+          { name: "arm", label: "Arm", options: distinct(store, "experiment_arm") },
+        ]
+      : [];
   return [
     { name: "route", label: "Route", options: distinct(store, "route") },
     { name: "model", label: "Model", options: distinct(store, "model") },
@@ -38,6 +50,7 @@ function selectFilters(store: TraceStore): SelectFilter[] {
     { name: "verdict", label: "Verdict", options: ["supported", "unsupported"] },
     { name: "finding", label: "Finding kind", options: Object.keys(STAGE_OF) },
     { name: "feedback", label: "Feedback", options: [...FEEDBACK_OUTCOMES, "none"] },
+    ...experimentFilters,
   ];
 }
 
@@ -69,7 +82,7 @@ function timeInput(name: "from" | "to", label: string, raw: RawQuery): SafeHtml 
 
 function filterForm(store: TraceStore, raw: RawQuery): SafeHtml {
   return html`<form class="filters" method="get" action="/" aria-label="Filter traces">
-    ${selectFilters(store).map((filter) => select(filter, raw))} ${timeInput("from", "From", raw)}
+    ${selectFilters(store, raw).map((filter) => select(filter, raw))} ${timeInput("from", "From", raw)}
     ${timeInput("to", "To", raw)}
     <div class="filter-actions">
       <button type="submit">Apply filters</button>
@@ -89,8 +102,9 @@ function namedQueries(): SafeHtml {
   </nav>`;
 }
 
-/** A replay's scenario id, from the session the replay runner asks in. */
-const scenarioOf = (trace: TraceListItem) => trace.session_id?.match(/^scenario:(.+)$/)?.[1];
+/** A replay's scenario id, or an experiment's ticket id, from the session the runner asks in. */
+const scenarioOf = (trace: TraceListItem) =>
+  trace.session_id?.match(/^scenario:(.+)$/)?.[1] ?? trace.session_id?.match(/^experiment:[^:]+:(.+)$/)?.[1];
 
 /** What a reader picks a trace by: the scenario it replays, or its id; then what it was about. */
 export function traceCell(trace: TraceListItem): SafeHtml {
@@ -100,7 +114,9 @@ export function traceCell(trace: TraceListItem): SafeHtml {
         <span class="hint mono">${trace.trace_id.slice(0, 8)}</span>`
     : html`<a class="trace-link mono" href="/traces/${trace.trace_id}">${trace.trace_id.slice(0, 12)}…</a>`;
   return html`${label}
-    <div class="hint">${trace.category?.replaceAll("_", " ") ?? "no category"}</div>`;
+    <div class="hint">
+      ${trace.category?.replaceAll("_", " ") ?? "no category"}${trace.experiment_arm && ` · ${trace.experiment_arm}`}
+    </div>`;
 }
 
 function row(trace: TraceListItem): SafeHtml {

@@ -3,7 +3,7 @@ import type { SpanRecord } from "../store/trace-store.ts";
 import { DIAGNOSIS_LEGEND, storyOf, type Finding } from "../diagnosis/index.ts";
 import type { ToolCall } from "../trace/facts.ts";
 import { text } from "../trace/attribute-values.ts";
-import { FEEDBACK_OUTCOMES } from "../contracts/vocabulary.ts";
+import { FEEDBACK_OUTCOMES, type FeedbackOutcome } from "../contracts/vocabulary.ts";
 import { ATTR, RAW_PAYLOAD_ATTR } from "../contracts/semconv.ts";
 import { html, type SafeHtml } from "./html.ts";
 import { page, type Viewer } from "./layout.ts";
@@ -24,7 +24,7 @@ export type Payloads =
   /** `open`: shown to anyone because no API_TOKENS are set, not because a reviewer signed in. */
   | { access: "shown"; bySpan: Record<string, Record<string, unknown>>; open: boolean };
 
-const BUTTON_LABELS: Record<(typeof FEEDBACK_OUTCOMES)[number], string> = {
+const BUTTON_LABELS: Record<FeedbackOutcome, string> = {
   confirmed: "Confirm",
   corrected: "Correct",
   escalated: "Escalate",

@@ -266,3 +266,12 @@ describe("a device's own world", () => {
     expect((await get("/admin/worlds/LT-7001")).status).toBe(404);
   });
 });
+
+describe("the truth behind the faults", () => {
+  it("reads a device record whatever the faults, for the experiment's analyst", async () => {
+    await putWorld({ faults: { status: 503, drop_fields: ["encrypted"] } });
+    expect((await get("/v1/devices/LT-5530")).status).toBe(503);
+    expect(await (await get("/admin/devices/LT-5530")).json()).toMatchObject({ encrypted: false });
+    expect((await get("/admin/devices/LT-0000")).status).toBe(404);
+  });
+});

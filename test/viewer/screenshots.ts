@@ -1,14 +1,14 @@
 /**
  * Screenshots of the trace viewer's main pages for the README, from a fresh replay of the built-in
- * scenarios, so they show what the code renders today:
+ * scenarios and an experiment, so they show what the code renders today:
  *   node --import tsx test/viewer/screenshots.ts    (needs Debian's chromium at /usr/bin/chromium)
  */
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { TraceStore } from "../../src/store/trace-store.ts";
-import { launchChromium, replayAll, serveViewer } from "./fixture.ts";
-import { tempStore } from "../helpers/processes.ts";
+import { launchChromium, replayAll, serveViewer, storeEnv } from "./fixture.ts";
+import { runCli, tempStore } from "../helpers/processes.ts";
 import { buildDist } from "../../scripts/build.ts";
 
 const OUT = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
@@ -29,6 +29,21 @@ async function shoot(page: Page, file: string, section?: { from: string; to: str
 await buildDist(); // the replay runs the CLI from dist/, as the tests do
 const { traceStore } = tempStore();
 const traceIds = await replayAll(traceStore);
+const experiment = await runCli(
+  [
+    "experiment",
+    "run",
+    "--tickets",
+    "200",
+    "--seed",
+    "7",
+    "--arms",
+    "quality-first/v2,cost-saver/v2,fast-only/v1",
+    "--json",
+  ],
+  storeEnv(traceStore),
+);
+const { experiment: experimentId } = JSON.parse(experiment.stdout) as { experiment: string };
 const store = new TraceStore(traceStore);
 const { url, server } = await serveViewer(store);
 const chromium = await launchChromium();
@@ -42,6 +57,7 @@ try {
     ["trace-elena-answer.png", elena, { from: ".two-columns", to: "section[aria-labelledby=tools-title]" }],
     ["monitoring.png", "/monitoring"],
     ["budget.png", "/budget"],
+    ["experiment.png", `/experiments/${experimentId}`],
   ];
   for (const [file, path, section] of shots) {
     await page.goto(`${url}${path}`);

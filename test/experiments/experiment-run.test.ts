@@ -1,0 +1,193 @@
+import type { Server } from "node:http";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TraceStore } from "../../src/store/trace-store.ts";
+import { listTraces, NAMED_QUERIES, traceFiltersSchema } from "../../src/store/queries.ts";
+import type { ExperimentReport } from "../../src/store/experiment-row.ts";
+import { runCli, tempStore, type CliRun } from "../helpers/processes.ts";
+import { serveViewer } from "../viewer/fixture.ts";
+
+const ARGS = [
+  "experiment",
+  "run",
+  "--tickets",
+  "16",
+  "--seed",
+  "7",
+  "--arms",
+  "quality-first/v2,fast-only/v1",
+  "--json",
+];
+
+let first: CliRun;
+let report: ExperimentReport;
+let again: ExperimentReport;
+let store: TraceStore;
+let viewer: { url: string; server: Server };
+
+/** The same experiment twice, side by side in two stores: one with API_TOKENS set, which the runner must get past. */
+beforeAll(async () => {
+  const [one, two] = [tempStore(), tempStore()];
+  const [runOne, runTwo] = await Promise.all([
+    runCli(ARGS, { TRACE_STORE: one.traceStore, API_TOKENS: "analyst:analyst-token-1" }),
+    runCli(ARGS, { TRACE_STORE: two.traceStore }),
+  ]);
+  first = runOne;
+  report = JSON.parse(runOne.stdout) as ExperimentReport;
+  again = JSON.parse(runTwo.stdout) as ExperimentReport;
+  store = new TraceStore(one.traceStore);
+  viewer = await serveViewer(store);
+}, 120_000);
+
+afterAll(() => {
+  viewer?.server.close();
+  store?.close();
+});
+
+describe("experiment run", () => {
+  it("prints the SPEC's one JSON object, with a progress bar on stderr", () => {
+    expect(first.code).toBe(0);
+    expect(first.stdout.trim().split("\n")).toHaveLength(1);
+    expect(first.stderr).toMatch(/16 tickets × 2 arms .*16\/16/);
+    expect(Object.keys(report)).toEqual(["experiment", "seed", "tickets", "arms", "comparisons"]);
+    expect(report).toMatchObject({ seed: 7, tickets: 16 });
+    for (const arm of report.arms) {
+      expect(arm).toEqual({
+        arm: expect.any(String),
+        routing_policy: expect.any(String),
+        synthesizer_prompt: expect.any(String),
+        traces: 16,
+        cost_usd_total: expect.any(Number),
+        cost_usd_per_ticket: expect.any(Number),
+        latency_p50_ms: expect.any(Number),
+        latency_p95_ms: expect.any(Number),
+        unsupported_rate: expect.any(Number),
+        escalation_rate: expect.any(Number),
+        correction_rate: expect.any(Number),
+        ci95: {
+          cost_usd_per_ticket: [expect.any(Number), expect.any(Number)],
+          unsupported_rate: [expect.any(Number), expect.any(Number)],
+          escalation_rate: [expect.any(Number), expect.any(Number)],
+          correction_rate: [expect.any(Number), expect.any(Number)],
+        },
+      });
+    }
+    expect(report.comparisons).toEqual([
+      expect.objectContaining({
+        baseline: "quality-first/v2",
+        arm: "fast-only/v1",
+        cost_change_pct: expect.any(Number),
+        unsupported_change_pp: expect.any(Number),
+        escalation_change_pp: expect.any(Number),
+        verdict: expect.stringMatching(/^(better|worse|inconclusive)$/),
+      }),
+    ]);
+  });
+
+  it("finds the cheap, optimistic arm cheaper and less trustworthy", () => {
+    const [quality, fast] = report.arms;
+    expect(quality).toMatchObject({
+      routing_policy: "quality-first",
+      synthesizer_prompt: "v2",
+      unsupported_rate: 0,
+    });
+    expect(fast!.cost_usd_per_ticket).toBeLessThan(quality!.cost_usd_per_ticket / 3);
+    expect(fast!.unsupported_rate).toBeGreaterThan(0);
+    expect(fast!.escalation_rate).toBeGreaterThan(quality!.escalation_rate);
+    expect(report.comparisons[0]!.cost_change_pct).toBeLessThan(-60);
+  });
+
+  it("gives the same report for the same seed (timings and ids aside)", () => {
+    const deterministic = (result: ExperimentReport) => ({
+      tickets: result.tickets,
+      arms: result.arms.map(({ arm, traces, unsupported_rate, escalation_rate, correction_rate, ci95 }) => ({
+        arm,
+        traces,
+        unsupported_rate,
+        escalation_rate,
+        correction_rate,
+        ci95: { unsupported_rate: ci95.unsupported_rate, escalation_rate: ci95.escalation_rate },
+      })),
+      verdicts: result.comparisons.map((comparison) => comparison.verdict),
+    });
+    expect(again.experiment).not.toBe(report.experiment);
+    expect(deterministic(again)).toEqual(deterministic(report));
+  });
+
+  it("leaves a real trace per ticket and arm, tagged, diagnosed and with the analyst's feedback joined", () => {
+    for (const arm of report.arms) {
+      const filters = traceFiltersSchema.parse({ experiment: report.experiment, arm: arm.arm, limit: 500 });
+      const { traces } = listTraces(store, filters);
+      expect(traces).toHaveLength(16);
+      expect(traces.every((trace) => trace.experiment_arm === arm.arm && trace.verdict !== null)).toBe(true);
+      expect(traces.filter((trace) => trace.verdict === "unsupported").length / 16).toBe(
+        arm.unsupported_rate,
+      );
+      expect(traces.filter((trace) => trace.feedback_outcome === "escalated").length / 16).toBe(
+        arm.escalation_rate,
+      );
+      expect(traces.every((trace) => trace.feedback_outcome !== null)).toBe(true);
+    }
+    const root = store.rootOf(
+      listTraces(store, traceFiltersSchema.parse({ experiment: report.experiment })).traces[0]!.trace_id,
+    );
+    expect(root?.attributes).toMatchObject({ "incident.experiment.id": report.experiment });
+  });
+
+  it("groups route-outcomes by arm when asked", () => {
+    const rows = NAMED_QUERIES["route-outcomes"](store, { group_by: "arm", experiment: report.experiment });
+    expect(rows.map((row) => [row.experiment_arm, row.traces])).toEqual([
+      ["fast-only/v1", 16],
+      ["quality-first/v2", 16],
+    ]);
+    const fast = report.arms.find((arm) => arm.arm === "fast-only/v1")!;
+    expect(rows[0]).toMatchObject({
+      escalations: fast.escalation_rate * 16,
+      unsupported: fast.unsupported_rate * 16,
+    });
+  });
+
+  it("shows the run in the viewer, every number a link to the traces behind it", async () => {
+    const list = await (await fetch(`${viewer.url}/experiments`)).text();
+    expect(list).toContain(`href="/experiments/${report.experiment}"`);
+    const page = await fetch(`${viewer.url}/experiments/${report.experiment}`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const escalated = new URLSearchParams({
+      experiment: report.experiment,
+      arm: "fast-only/v1",
+      feedback: "escalated",
+      limit: "500",
+    });
+    expect(html.replaceAll("&amp;", "&")).toContain(`href="/?${escalated.toString()}"`);
+    const behind = await (await fetch(`${viewer.url}/?${escalated.toString()}`)).text();
+    const rows = behind.match(/<tr>\s*<td class="nowrap"><time/g) ?? [];
+    expect(rows).toHaveLength(report.arms[1]!.escalation_rate * 16);
+    expect((await fetch(`${viewer.url}/experiments/exp-unknown`)).status).toBe(404);
+  });
+
+  it("refuses bad input with exit 2 before starting anything", async () => {
+    const { dir, traceStore } = tempStore();
+    const file = join(dir, "tickets.yaml");
+    writeFileSync(file, "- request: {question: 42}\n");
+    const run = (args: string[]) => runCli(args, { TRACE_STORE: traceStore });
+    const [badArm, oneArm, zero, badFile, badTraceId] = await Promise.all([
+      run(["experiment", "run", "--arms", "quality-first/v2,cost-saver/v9"]),
+      run(["experiment", "run", "--arms", "quality-first/v2"]),
+      run(["experiment", "run", "--tickets", "0"]),
+      run(["experiment", "run", "--tickets-file", file]),
+      // Commander's own argument errors are bad input too, in nested commands as well.
+      run(["trace", "show", "not-a-trace-id"]),
+    ]);
+    expect(badArm.stderr).toContain('arm "cost-saver/v9": expected a prompt version');
+    expect(oneArm.stderr).toContain("at least two arms");
+    expect(zero.stderr).toContain("--tickets: expected a whole number");
+    expect(badFile.stderr).toContain(`${file}: 0.request.question:`);
+    expect(badTraceId.stderr).toContain("expected a 32-character lowercase hex trace id");
+    for (const bad of [badArm, oneArm, zero, badFile, badTraceId]) {
+      expect(bad.code).toBe(2);
+      expect(bad.stdout).toBe("");
+    }
+  });
+});
