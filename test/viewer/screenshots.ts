@@ -29,21 +29,6 @@ async function shoot(page: Page, file: string, section?: { from: string; to: str
 await buildDist(); // the replay runs the CLI from dist/, as the tests do
 const { traceStore } = tempStore();
 const traceIds = await replayAll(traceStore);
-const experiment = await runCli(
-  [
-    "experiment",
-    "run",
-    "--tickets",
-    "200",
-    "--seed",
-    "7",
-    "--arms",
-    "quality-first/v2,cost-saver/v2,fast-only/v1",
-    "--json",
-  ],
-  storeEnv(traceStore),
-);
-const { experiment: experimentId } = JSON.parse(experiment.stdout) as { experiment: string };
 const store = new TraceStore(traceStore);
 const { url, server } = await serveViewer(store);
 const chromium = await launchChromium();
@@ -57,13 +42,31 @@ try {
     ["trace-elena-answer.png", elena, { from: ".two-columns", to: "section[aria-labelledby=tools-title]" }],
     ["monitoring.png", "/monitoring"],
     ["budget.png", "/budget"],
-    ["experiment.png", `/experiments/${experimentId}`],
   ];
   for (const [file, path, section] of shots) {
     await page.goto(`${url}${path}`);
     await shoot(page, file, section);
     console.log(`docs/screenshots/${file}`);
   }
+  // After the other pages: the experiment's 600 traces would crowd them.
+  const experiment = await runCli(
+    [
+      "experiment",
+      "run",
+      "--tickets",
+      "200",
+      "--seed",
+      "7",
+      "--arms",
+      "quality-first/v2,cost-saver/v2,fast-only/v1",
+      "--json",
+    ],
+    storeEnv(traceStore),
+  );
+  const { experiment: experimentId } = JSON.parse(experiment.stdout) as { experiment: string };
+  await page.goto(`${url}/experiments/${experimentId}`);
+  await shoot(page, "experiment.png");
+  console.log("docs/screenshots/experiment.png");
 } finally {
   await chromium.close();
   server.close();
