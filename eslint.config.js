@@ -26,7 +26,7 @@ const sdkImportRule = [
  */
 const LAYERS = [
   ["src/cli.ts"],
-  ["src/experiments"],
+  ["src/experiments", "src/whatif"],
   ["src/scenarios"],
   ["src/api"],
   ["src/agent", "src/viewer", "src/services"],
@@ -69,7 +69,15 @@ const boundaryZones = [
     message: "App code reaches telemetry through its handle; the SDK set-up is loaded with --import.",
   },
   {
-    target: ["src/api", "src/viewer", "src/experiments", "src/scenarios", "src/lifecycle", "src/cli.ts"],
+    target: [
+      "src/api",
+      "src/viewer",
+      "src/experiments",
+      "src/whatif",
+      "src/scenarios",
+      "src/lifecycle",
+      "src/cli.ts",
+    ],
     from: "src/diagnosis",
     except: ["./index.ts"],
     message: "Use the diagnosis's public entry, src/diagnosis/index.ts.",

@@ -25,6 +25,9 @@ import {
   type OtlpProtocol,
 } from "./telemetry/otlp-push.ts";
 import { context } from "@opentelemetry/api";
+import { CHANGE_FORMS, parseChange } from "./whatif/changes.ts";
+import { readRecording, WhatIfError } from "./whatif/recording.ts";
+import { whatIfReport } from "./whatif/report.ts";
 import { suppressTracing } from "@opentelemetry/core";
 
 /** Exit codes: 0 done, 1 an expectation failed, 2 bad input. */
@@ -41,6 +44,7 @@ const loadAssistant = () => import("./agent/pipeline.ts");
 const loadApi = () => import("./api/server.ts");
 const loadReplay = () => import("./scenarios/replay.ts");
 const loadExperiments = () => import("./experiments/run.ts");
+const loadWhatIf = () => import("./whatif/replay.ts");
 
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 const traceIdArgument = (value: string) => {
@@ -406,6 +410,39 @@ traceCommand
   });
 
 traceCommand
+  .command("replay")
+  .description(
+    "re-run a stored trace with one thing changed, from its recorded outputs, and say whether that fixed it",
+  )
+  .argument("<traceId>", "32 hex characters", traceIdArgument)
+  .requiredOption("--what-if <change>", `the change: ${CHANGE_FORMS}`)
+  .option("--json", "print the result as one JSON object")
+  .action(async (traceId: string, options: { whatIf: string; json?: boolean }) => {
+    const { whatIf, whatIfAll } = await loadWhatIf();
+    const change = options.whatIf === "all" ? "all" : usage(() => parseChange(options.whatIf));
+    const config = loadConfig();
+    const store = new TraceStore(config.traceStore);
+    try {
+      // Read the recording before starting anything: a trace that cannot be replayed is bad input.
+      usage(() => readRecording(store, governanceFor(config), traceId, "what-if-replay (check)"));
+      const services = await startServicesFor(config, options.json);
+      try {
+        if (change === "all") {
+          const all = await whatIfAll(traceId, config, services, store);
+          console.log(options.json ? JSON.stringify(all) : all.results.map(whatIfReport).join("\n\n"));
+        } else {
+          const result = await whatIf(traceId, change, config, services, store);
+          console.log(options.json ? JSON.stringify(result) : whatIfReport(result));
+        }
+      } finally {
+        await services.stop();
+      }
+    } finally {
+      store.close();
+    }
+  });
+
+traceCommand
   .command("push")
   .description("send stored traces to an OTLP/HTTP backend (Phoenix, Langfuse, Jaeger, a Collector)")
   .argument("[traceId]", "32 hex characters", traceIdArgument)
@@ -548,7 +585,12 @@ try {
     process.exit(process.exitCode ?? 0);
   }
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof UsageError || error instanceof ScenarioError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof UsageError ||
+    error instanceof ScenarioError ||
+    error instanceof WhatIfError
+  ) {
     console.error(pc.red(error.message));
     process.exit(2);
   }

@@ -40,6 +40,10 @@ export const ATTR = {
   /** Prefix of the facts a tool result establishes, e.g. `tool.result.device.encrypted`. */
   toolResultFact: "tool.result.",
 
+  /** On a what-if replay's `what_if_replay` span: the trace it replays, and the one change it made. */
+  replayOfTraceId: "replay.of_trace_id",
+  replayChange: "replay.change",
+
   feedbackOutcome: "feedback.outcome",
   feedbackDelayS: "feedback.delay_s",
 

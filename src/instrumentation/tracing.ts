@@ -1,4 +1,13 @@
-import { SpanKind, SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Attributes,
+  type Span,
+  type SpanContext,
+} from "@opentelemetry/api";
 import { OITracer } from "@arizeai/openinference-core";
 import type { OpenInferenceSpanKind } from "@arizeai/openinference-semantic-conventions";
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
@@ -10,6 +19,36 @@ import { stageDuration } from "./metrics.ts";
  * and applies OPENINFERENCE_HIDE_* masking.
  */
 export const tracer = new OITracer({ tracer: trace.getTracer("incident-assistant") });
+
+/** A stored span as the parent or link of a span started later, in another process or another hour. */
+export const storedSpanContext = (span: { traceId: string; spanId: string }): SpanContext => ({
+  traceId: span.traceId,
+  spanId: span.spanId,
+  traceFlags: TraceFlags.SAMPLED,
+  isRemote: true,
+});
+
+/**
+ * A span added to a stored trace after the fact (feedback, a replay's origin): a child of `parent`,
+ * linked to `linked` with the reason, ended at once.
+ */
+export function addSpanToStoredTrace(
+  name: string,
+  parent: { traceId: string; spanId: string },
+  link: { to: { traceId: string; spanId: string }; reason: string },
+  attributes: Attributes,
+) {
+  tracer
+    .startSpan(
+      name,
+      {
+        links: [{ context: storedSpanContext(link.to), attributes: { "link.reason": link.reason } }],
+        attributes,
+      },
+      trace.setSpanContext(ROOT_CONTEXT, storedSpanContext(parent)),
+    )
+    .end();
+}
 
 interface SpanOptions {
   kind: OpenInferenceSpanKind;

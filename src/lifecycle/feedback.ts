@@ -1,10 +1,9 @@
-import { ROOT_CONTEXT, trace, TraceFlags, type SpanContext } from "@opentelemetry/api";
 import {
   OpenInferenceSpanKind,
   SemanticConventions as SC,
 } from "@arizeai/openinference-semantic-conventions";
 import type { FeedbackRecord, TraceStore } from "../store/trace-store.ts";
-import { tracer } from "../instrumentation/tracing.ts";
+import { addSpanToStoredTrace } from "../instrumentation/tracing.ts";
 import { ATTR, RAW_PAYLOAD_ATTR } from "../contracts/semconv.ts";
 import type { Governance } from "../governance/runtime.ts";
 
@@ -20,29 +19,19 @@ export function recordFeedback(
 ) {
   const root = store.rootOf(feedback.traceId);
   if (!root) throw new Error(`no root span for trace ${feedback.traceId}`);
-  const rootContext: SpanContext = {
-    traceId: root.traceId,
-    spanId: root.spanId,
-    traceFlags: TraceFlags.SAMPLED,
-    isRemote: true,
-  };
   const delayS = Math.max(0, Math.round((receivedAt.getTime() - Number(root.endNs / 1_000_000n)) / 1000));
-  tracer
-    .startSpan(
-      "feedback",
-      {
-        links: [{ context: rootContext, attributes: { "link.reason": "feedback_on" } }],
-        attributes: {
-          [SC.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.EVALUATOR,
-          [ATTR.feedbackOutcome]: feedback.outcome,
-          [ATTR.feedbackDelayS]: delayS,
-          // A raw payload: governance moves it to the restricted tier.
-          ...(feedback.comment && { [RAW_PAYLOAD_ATTR.feedbackComment]: feedback.comment }),
-        },
-      },
-      trace.setSpanContext(ROOT_CONTEXT, rootContext),
-    )
-    .end();
+  addSpanToStoredTrace(
+    "feedback",
+    root,
+    { to: root, reason: "feedback_on" },
+    {
+      [SC.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.EVALUATOR,
+      [ATTR.feedbackOutcome]: feedback.outcome,
+      [ATTR.feedbackDelayS]: delayS,
+      // A raw payload: governance moves it to the restricted tier.
+      ...(feedback.comment && { [RAW_PAYLOAD_ATTR.feedbackComment]: feedback.comment }),
+    },
+  );
 
   // Free text from an analyst is a raw payload: the span hands it to the restricted tier, and the
   // always-kept tier stores no comment at all (a name in prose cannot be reliably pseudonymized).

@@ -1,0 +1,75 @@
+import type { Diagnosis } from "../diagnosis/index.ts";
+import type { Recording } from "./recording.ts";
+import { WhatIfError } from "./recording.ts";
+
+/**
+ * One intervention on a recorded trace (SPEC section 11). `none` changes nothing: its replay must
+ * reproduce the recorded answer, which is how a recording is checked.
+ */
+export type Change =
+  | { kind: "none" }
+  | { kind: "fresh-data" }
+  | { kind: "restore-scope" }
+  | { kind: "tool-ok"; tool: string }
+  | { kind: "route"; route: "strong" | "fast" }
+  | { kind: "prompt"; prompt: "v1" | "v2" }
+  | { kind: "runbooks-current" };
+
+export const CHANGE_FORMS =
+  "none, fresh-data, restore-scope, tool-ok=<tool>, route=strong|fast, prompt=v1|v2, runbooks=current or all";
+
+export function parseChange(text: string): Change {
+  const [name, value] = text.split("=", 2) as [string, string | undefined];
+  if (name === "none" && value === undefined) return { kind: "none" };
+  if (name === "fresh-data" && value === undefined) return { kind: "fresh-data" };
+  if (name === "restore-scope" && value === undefined) return { kind: "restore-scope" };
+  if (name === "tool-ok" && value && /^[a-z_]+$/.test(value)) return { kind: "tool-ok", tool: value };
+  if (name === "route" && (value === "strong" || value === "fast")) return { kind: "route", route: value };
+  if (name === "prompt" && (value === "v1" || value === "v2")) return { kind: "prompt", prompt: value };
+  if (name === "runbooks" && value === "current") return { kind: "runbooks-current" };
+  throw new WhatIfError(`unknown change ${JSON.stringify(text)}; expected ${CHANGE_FORMS}`);
+}
+
+export function changeName(change: Change): string {
+  switch (change.kind) {
+    case "tool-ok":
+      return `tool-ok=${change.tool}`;
+    case "route":
+      return `route=${change.route}`;
+    case "prompt":
+      return `prompt=${change.prompt}`;
+    case "runbooks-current":
+      return "runbooks=current";
+    default:
+      return change.kind;
+  }
+}
+
+/**
+ * The changes that could alter this trace's answer, each read from the trace alone: data older
+ * than its budget, a call refused for a missing scope, each tool that did not succeed, the other
+ * route, the other prompt, and the current runbooks when the recorded index was stale.
+ */
+export function applicableChanges(recording: Recording, diagnosis: Diagnosis): Change[] {
+  const calls = recording.toolCalls.map((toolCall) => toolCall.call);
+  const stale = calls.some(
+    (call) =>
+      call.ageS !== undefined && call.freshnessBudgetS !== undefined && call.ageS > call.freshnessBudgetS,
+  );
+  const scopeRefused = calls.some(
+    (call) => call.httpStatus === 403 || call.errorType === "insufficient_scope",
+  );
+  const failedTools = [
+    ...new Set(calls.filter((call) => call.outcome !== "success").map((call) => call.tool)),
+  ];
+  const changes: Change[] = [
+    ...(stale ? [{ kind: "fresh-data" } as const] : []),
+    ...(scopeRefused ? [{ kind: "restore-scope" } as const] : []),
+    ...failedTools.map((tool) => ({ kind: "tool-ok", tool }) as const),
+    { kind: "route", route: recording.route === "fast" ? "strong" : "fast" },
+    { kind: "prompt", prompt: recording.synthesizerPrompt === "v1" ? "v2" : "v1" },
+  ];
+  if (diagnosis.findings.some((finding) => finding.kind === "stale_retrieval"))
+    changes.push({ kind: "runbooks-current" });
+  return changes;
+}
