@@ -25,7 +25,7 @@ import {
   type OtlpProtocol,
 } from "./telemetry/otlp-push.ts";
 import { context } from "@opentelemetry/api";
-import { CHANGE_FORMS, parseChange } from "./whatif/changes.ts";
+import { applicableChangeNames, CHANGE_FORMS, parseChange } from "./whatif/changes.ts";
 import { readRecording, WhatIfError } from "./whatif/recording.ts";
 import { whatIfReport } from "./whatif/report.ts";
 import { suppressTracing } from "@opentelemetry/core";
@@ -55,10 +55,11 @@ const traceIdArgument = (value: string) => {
 
 /** Starts the mock services, the API and viewer; returns what `start` and `serve` print. */
 async function serve(config: Config) {
-  const [services, { createAssistant }, { createApi, listenApi }] = await Promise.all([
+  const [services, { createAssistant }, { createApi, listenApi }, { whatIf }] = await Promise.all([
     startServices(config),
     loadAssistant(),
     loadApi(),
+    loadWhatIf(),
   ]);
   const store = new TraceStore(config.traceStore, { backgroundCheckpoints: true });
   const assistant = createAssistant(config, services.urls);
@@ -82,7 +83,14 @@ async function serve(config: Config) {
     Math.min(Math.max(config.traceSettle / 4, 250), 5_000),
   ).unref();
   const { server, url } = await listenApi(
-    createApi(assistant, store, { onAnswered, onSpansReceived: settler.spansArrived }),
+    createApi(assistant, store, {
+      onAnswered,
+      onSpansReceived: settler.spansArrived,
+      whatIf: {
+        changes: (traceId) => applicableChangeNames(store, traceId),
+        run: (traceId, change) => whatIf(traceId, parseChange(change), config, services, store),
+      },
+    }),
     config.port,
     config.host,
   );

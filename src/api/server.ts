@@ -18,6 +18,7 @@ import { governanceFor } from "../governance/runtime.ts";
 import { FEEDBACK_OUTCOMES, TRACE_ID_PATTERN } from "../contracts/vocabulary.ts";
 import { BearerTokens } from "../shared/bearer-tokens.ts";
 import { createViewer } from "../viewer/index.ts";
+import type { WhatIfService } from "../viewer/what-if-page.ts";
 import {
   isNamedQuery,
   listTraces,
@@ -46,6 +47,8 @@ export interface ApiOptions {
   onAnswered?: (traceId: string) => void;
   /** Called with the traces of each OTLP request once its spans are stored. */
   onSpansReceived?: (traceIds: readonly string[]) => void;
+  /** What-if replays for the viewer's reviewers, where this process can run them. */
+  whatIf?: WhatIfService;
 }
 
 /** The assistant's HTTP API: ask, feedback, traces and queries, the OTLP receiver, health and metrics. */
@@ -163,6 +166,7 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
       },
       tokens,
       metrics: metricsText,
+      ...(options.whatIf && { whatIf: options.whatIf }),
     }),
   );
   app.use(notFound);

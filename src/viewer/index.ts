@@ -13,7 +13,8 @@ import { errorPage, sendPage } from "./layout.ts";
 import { parseFilters } from "./filters.ts";
 import { listPage } from "./list-page.ts";
 import { queryPage } from "./query-page.ts";
-import { readTraceModel } from "./trace-model.ts";
+import { answerOf, readTraceModel } from "./trace-model.ts";
+import { whatIfPage, type WhatIfService } from "./what-if-page.ts";
 import { tracePage, type Payloads } from "./trace-page.ts";
 import { readPeriod } from "./period.ts";
 import { monitoringPage, stageCounts, type StageMetrics } from "./monitoring-page.ts";
@@ -36,6 +37,8 @@ export interface ViewerOptions {
   tokens: BearerTokens;
   /** The process's Prometheus text, for the monitoring page's view of `/metrics`. */
   metrics?: () => Promise<string>;
+  /** What-if replays, where the server can run them (`serve`, `npm start`): a reviewer's panel on the trace page. */
+  whatIf?: WhatIfService;
 }
 
 const asset = (name: string) => readFileSync(join(PROJECT_ROOT, "src/viewer/assets", name), "utf8");
@@ -104,7 +107,40 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
     if (!model)
       return sendPage(res, 404, errorPage(viewer, "Trace not found", `No trace ${traceId} in this store.`));
     const span = typeof req.query.span === "string" ? req.query.span : undefined;
-    sendPage(res, 200, tracePage(model, viewer, payloadsFor(viewer.role, traceId), span));
+    const changes = options.whatIf && canSeeRestricted(viewer.role) ? options.whatIf.changes(traceId) : [];
+    sendPage(res, 200, tracePage(model, viewer, payloadsFor(viewer.role, traceId), span, changes));
+  });
+
+  router.post("/traces/:id/what-if", sameOrigin, signedIn, form, async (req, res) => {
+    const traceId = String(req.params.id);
+    const viewer = viewerOf(req, tokens);
+    const model = TRACE_ID_PATTERN.test(traceId) ? readTraceModel(store, traceId) : undefined;
+    if (!model || !options.whatIf)
+      return sendPage(res, 404, errorPage(viewer, "Trace not found", `No trace ${traceId} to replay here.`));
+    if (!canSeeRestricted(viewer.role))
+      return sendPage(
+        res,
+        403,
+        errorPage(viewer, "Reviewers only", "A what-if replay reads the restricted tier."),
+      );
+    const change = typeof req.body?.change === "string" ? req.body.change : "";
+    if (!options.whatIf.changes(traceId).includes(change))
+      return sendPage(
+        res,
+        400,
+        errorPage(viewer, "No such change", `${change || "(none)"} does not apply to this trace.`),
+      );
+    try {
+      const result = await options.whatIf.run(traceId, change);
+      const payloads = payloadsFor(viewer.role, traceId);
+      const output =
+        payloads.access === "shown" ? payloads.bySpan[model.root.spanId]?.["output.value"] : undefined;
+      sendPage(res, 200, whatIfPage(viewer, model, answerOf(model.facts, output), result));
+    } catch (error) {
+      log.warn({ err: error, traceId, change }, "what-if replay failed");
+      const message = error instanceof Error ? error.message : String(error);
+      sendPage(res, 400, errorPage(viewer, "The replay did not run", message));
+    }
   });
 
   router.post("/traces/:id/feedback", sameOrigin, signedIn, form, (req, res) => {

@@ -13,6 +13,7 @@ import { errorBadge, findingBadge, outcomeBadge, verdictBadge } from "./badges.t
 import { attributeTable, attributeValue, groupedAttributes } from "./attributes.ts";
 import { waterfall } from "./waterfall.ts";
 import { answerOf, evidenceSpan, type TraceModel } from "./trace-model.ts";
+import { whatIfPanel } from "./what-if-page.ts";
 import { numericColumn, tableHead } from "./table-head.ts";
 
 export const HIDDEN_PAYLOAD = "Hidden: restricted payload — needs a reviewer token";
@@ -438,6 +439,7 @@ export function tracePage(
   viewer: Viewer,
   payloads: Payloads,
   requested: string | undefined,
+  whatIfChanges: readonly string[] = [],
 ) {
   const selected = selectedSpan(model, requested);
   return page(
@@ -451,6 +453,8 @@ export function tracePage(
         ${spanDetail(model, selected, payloads)}
       </div>
       <div class="two-columns">${answerSection(model, payloads)} ${findingsSection(model)}</div>
-      ${toolCallsSection(model, payloads)} ${documentsSection(model)} ${feedbackSection(model, payloads)}`,
+      ${toolCallsSection(model, payloads)} ${documentsSection(model)}
+      ${whatIfChanges.length > 0 && whatIfPanel(model.traceId, whatIfChanges)}
+      ${feedbackSection(model, payloads)}`,
   );
 }

@@ -1,5 +1,9 @@
-import type { Diagnosis } from "../diagnosis/index.ts";
-import type { Recording } from "./recording.ts";
+import { ATTR } from "../contracts/semconv.ts";
+import { diagnose, type Diagnosis } from "../diagnosis/index.ts";
+import type { SpanRecord, TraceStore } from "../store/trace-store.ts";
+import { text } from "../trace/attribute-values.ts";
+import { readTrace } from "../trace/facts.ts";
+import { rootOf } from "../trace/request.ts";
 import { WhatIfError } from "./recording.ts";
 
 /**
@@ -46,12 +50,14 @@ export function changeName(change: Change): string {
 }
 
 /**
- * The changes that could alter this trace's answer, each read from the trace alone: data older
- * than its budget, a call refused for a missing scope, each tool that did not succeed, the other
- * route, the other prompt, and the current runbooks when the recorded index was stale.
+ * The changes that could alter this trace's answer, each read from the trace's safe metadata alone
+ * (no restricted payload): data older than its budget, a call refused for a missing scope, each tool
+ * that did not succeed, the other route, the other prompt, and the current runbooks when the
+ * recorded index was stale.
  */
-export function applicableChanges(recording: Recording, diagnosis: Diagnosis): Change[] {
-  const calls = recording.toolCalls.map((toolCall) => toolCall.call);
+export function applicableChanges(spans: readonly SpanRecord[], diagnosis: Diagnosis): Change[] {
+  const facts = readTrace(spans);
+  const calls = facts.toolCalls;
   const stale = calls.some(
     (call) =>
       call.ageS !== undefined && call.freshnessBudgetS !== undefined && call.ageS > call.freshnessBudgetS,
@@ -62,14 +68,21 @@ export function applicableChanges(recording: Recording, diagnosis: Diagnosis): C
   const failedTools = [
     ...new Set(calls.filter((call) => call.outcome !== "success").map((call) => call.tool)),
   ];
+  const prompt = text(rootOf(spans)?.attributes[ATTR.synthesizerPromptVersion]);
   const changes: Change[] = [
     ...(stale ? [{ kind: "fresh-data" } as const] : []),
     ...(scopeRefused ? [{ kind: "restore-scope" } as const] : []),
     ...failedTools.map((tool) => ({ kind: "tool-ok", tool }) as const),
-    { kind: "route", route: recording.route === "fast" ? "strong" : "fast" },
-    { kind: "prompt", prompt: recording.synthesizerPrompt === "v1" ? "v2" : "v1" },
+    { kind: "route", route: facts.routes[0]?.route === "fast" ? "strong" : "fast" },
+    { kind: "prompt", prompt: prompt === "synthesizer-v1" ? "v2" : "v1" },
   ];
   if (diagnosis.findings.some((finding) => finding.kind === "stale_retrieval"))
     changes.push({ kind: "runbooks-current" });
   return changes;
+}
+
+/** The applicable changes of a stored trace, by name; none for a trace the store does not hold. */
+export function applicableChangeNames(store: TraceStore, traceId: string): string[] {
+  const spans = store.spansOf(traceId);
+  return spans.length === 0 ? [] : applicableChanges(spans, diagnose(spans)).map(changeName);
 }

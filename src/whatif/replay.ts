@@ -67,7 +67,7 @@ export async function whatIfAll(
   const recording = readRecording(store, governanceFor(config), traceId, READER);
   const original = diagnose(recording.spans);
   const results: WhatIfResult[] = [];
-  for (const change of applicableChanges(recording, original)) {
+  for (const change of applicableChanges(recording.spans, original)) {
     results.push(await replayWith(recording, original, change, config, services, store));
   }
   const rank = (result: WhatIfResult) => [

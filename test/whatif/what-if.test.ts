@@ -1,7 +1,10 @@
+import { cpSync } from "node:fs";
 import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TraceStore } from "../../src/store/trace-store.ts";
-import { runCli, type CliRun } from "../helpers/processes.ts";
+import { NODE_ARGS, runCli, startCli, stop, tempStore, type CliRun } from "../helpers/processes.ts";
+import { launchChromium } from "../viewer/fixture.ts";
 import { replayedStores, type ReplayOutput } from "../helpers/shared-replay.ts";
 
 interface WhatIfOutput {
@@ -136,4 +139,56 @@ describe("what-if replay", () => {
       expect(bad.stdout).toBe("");
     }
   });
+
+  it("offers a reviewer the replays on the trace page, and shows the answers side by side", async () => {
+    // A copy of the stores, served with tokens: an analyst and a reviewer.
+    const { dir, traceStore: served } = tempStore();
+    cpSync(join(traceStore, ".."), dir, { recursive: true });
+    let server: ChildProcess | undefined;
+    const chromium = await launchChromium();
+    try {
+      const started = await startCli(
+        [process.execPath, ...NODE_ARGS, "serve"],
+        { TRACE_STORE: served, PORT: "0", API_TOKENS: "analyst:analyst-token-1,reviewer:reviewer-token-1" },
+        /listening on (\S+)/,
+      );
+      server = started.child;
+      const trace = `${started.match[1]}/traces/${elena.traceId}`;
+      const signIn = async (token: string) => {
+        const page = await chromium.browser.newPage();
+        await page.goto(trace);
+        await page.getByLabel("API token").fill(token);
+        await page.getByRole("button", { name: "Sign in" }).click();
+        await page.waitForURL(trace);
+        return page;
+      };
+      const analyst = await signIn("analyst-token-1");
+      expect(await analyst.locator("#what-if").count()).toBe(0);
+      await analyst.context().clearCookies();
+
+      const reviewer = await signIn("reviewer-token-1");
+      const buttons = reviewer.locator("#what-if button");
+      expect(await buttons.allTextContents()).toEqual([
+        "fresh-data",
+        "restore-scope",
+        "tool-ok=revoke_sessions",
+        "route=fast",
+        "prompt=v2",
+      ]);
+      await reviewer.getByRole("button", { name: "prompt=v2" }).click();
+      await reviewer.waitForURL(`${trace}/what-if`);
+      await expect
+        .poll(() => reviewer.locator(".lesson").textContent())
+        .toContain("prompt=v2 fixes the answer");
+      const columns = reviewer.locator(".two-columns .panel");
+      expect(await columns.nth(0).textContent()).toContain("sessions_revoked");
+      expect(await columns.nth(1).textContent()).toContain("sessions_not_revoked");
+      await reviewer.getByRole("link", { name: "Open the replay's trace" }).click();
+      await expect.poll(() => reviewer.locator("h1").textContent()).toBeTruthy();
+      expect(reviewer.url()).toMatch(/\/traces\/[0-9a-f]{32}$/);
+    } finally {
+      await chromium.close();
+      await stop(server);
+    }
+  }, 60_000);
 });
