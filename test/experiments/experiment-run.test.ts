@@ -23,16 +23,41 @@ const ARGS = [
 let first: CliRun;
 let report: ExperimentReport;
 let again: ExperimentReport;
+let fromFile: ExperimentReport;
 let store: TraceStore;
+
+/** The story twice in one ticket file: elena's world, then the same people in a healthy one. */
+const TICKET_FILE = `
+- id: elena
+  request: {question: "Elena Ruiz (E-10442) reports laptop LT-4821 stolen at the airport. Is it encrypted, and are her sessions revoked?"}
+  world: {mdm: {sync_lag: 26h}, sessions: {service_account_scopes: [sessions:read]}}
+- id: elena-healthy
+  request: {question: "Elena Ruiz (E-10442) reports laptop LT-4821 stolen at the airport. Is it encrypted, and are her sessions revoked?"}
+`;
 let viewer: { url: string; server: Server };
 
 /** The same experiment twice, side by side in two stores: one with API_TOKENS set, which the runner must get past. */
 beforeAll(async () => {
-  const [one, two] = [tempStore(), tempStore()];
-  const [runOne, runTwo] = await Promise.all([
+  const [one, two, three] = [tempStore(), tempStore(), tempStore()];
+  const ticketFile = join(three.dir, "tickets.yaml");
+  writeFileSync(ticketFile, TICKET_FILE);
+  const [runOne, runTwo, runThree] = await Promise.all([
     runCli(ARGS, { TRACE_STORE: one.traceStore, API_TOKENS: "analyst:analyst-token-1" }),
     runCli(ARGS, { TRACE_STORE: two.traceStore }),
+    runCli(
+      [
+        "experiment",
+        "run",
+        "--tickets-file",
+        ticketFile,
+        "--arms",
+        "quality-first/v2,fast-only/v1",
+        "--json",
+      ],
+      { TRACE_STORE: three.traceStore },
+    ),
   ]);
+  fromFile = JSON.parse(runThree.stdout) as ExperimentReport;
   first = runOne;
   report = JSON.parse(runOne.stdout) as ExperimentReport;
   again = JSON.parse(runTwo.stdout) as ExperimentReport;
@@ -113,6 +138,21 @@ describe("experiment run", () => {
     });
     expect(again.experiment).not.toBe(report.experiment);
     expect(deterministic(again)).toEqual(deterministic(report));
+  });
+
+  it("runs a ticket file in its worlds, one ticket at a time where they share people, and judges by the world", () => {
+    const [quality, fast] = fromFile.arms;
+    expect(fromFile.tickets).toBe(2);
+    // v2 on the strong model reports the 403 and the stale snapshot: nothing false, nothing missing.
+    expect(quality).toMatchObject({ traces: 2, unsupported_rate: 0, escalation_rate: 0, correction_rate: 0 });
+    // The optimistic arm claims elena's revocation and stale encryption (escalated); in the healthy world its
+    // claims are true but it leaves out the device policy (corrected).
+    expect(fast).toMatchObject({
+      traces: 2,
+      unsupported_rate: 0.5,
+      escalation_rate: 0.5,
+      correction_rate: 0.5,
+    });
   });
 
   it("leaves a real trace per ticket and arm, tagged, diagnosed and with the analyst's feedback joined", () => {
