@@ -305,12 +305,15 @@ experimentCommand
   .option("--concurrency <n>", "tickets in flight at once", positiveIntArgument("--concurrency", 64), 6)
   .option("--json", "print the report as one JSON object")
   .action(async (options: ExperimentOptions) => {
-    const [{ parseArms, runExperiment }, { generateTickets, loadTicketFile }, { experimentReport }] =
-      await Promise.all([
-        loadExperiments(),
-        import("./experiments/tickets.ts"),
-        import("./experiments/report.ts"),
-      ]);
+    const [
+      { parseArms, runExperiment },
+      { generateTickets, loadTicketFile },
+      { experimentJson, experimentReport },
+    ] = await Promise.all([
+      loadExperiments(),
+      import("./experiments/tickets.ts"),
+      import("./experiments/report.ts"),
+    ]);
     const arms = usage(() => parseArms(options.arms));
     const tickets = options.ticketsFile
       ? loadTicketFile(options.ticketsFile)
@@ -336,7 +339,7 @@ experimentCommand
         store,
       );
       bar.stop();
-      console.log(options.json ? JSON.stringify(report) : experimentReport(report));
+      console.log(options.json ? JSON.stringify(experimentJson(report)) : experimentReport(report));
     } finally {
       bar.stop();
       store.close();

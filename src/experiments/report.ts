@@ -1,6 +1,34 @@
 import pc from "picocolors";
 import type { ArmReport, Comparison, ExperimentReport, Interval } from "../store/experiment-row.ts";
 
+/**
+ * The report as `experiment run --json` prints it: exactly the fields of SPEC section 10. The stored
+ * report, which the viewer shows, has more: the correction rate's interval and each comparison's.
+ */
+export function experimentJson(report: ExperimentReport) {
+  return {
+    experiment: report.experiment,
+    seed: report.seed,
+    tickets: report.tickets,
+    arms: report.arms.map(({ ci95, ...arm }) => ({
+      ...arm,
+      ci95: {
+        cost_usd_per_ticket: ci95.cost_usd_per_ticket,
+        unsupported_rate: ci95.unsupported_rate,
+        escalation_rate: ci95.escalation_rate,
+      },
+    })),
+    comparisons: report.comparisons.map((comparison) => ({
+      baseline: comparison.baseline,
+      arm: comparison.arm,
+      cost_change_pct: comparison.cost_change_pct,
+      unsupported_change_pp: comparison.unsupported_change_pp,
+      escalation_change_pp: comparison.escalation_change_pp,
+      verdict: comparison.verdict,
+    })),
+  };
+}
+
 const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 const range = ([low, high]: Interval, format: (value: number) => string) =>
   `[${format(low)}, ${format(high)}]`;
