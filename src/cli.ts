@@ -25,8 +25,9 @@ import {
   type OtlpProtocol,
 } from "./telemetry/otlp-push.ts";
 import { context } from "@opentelemetry/api";
+import { ArmError, parseArms } from "./experiments/arms.ts";
 import { applicableChangeNames, CHANGE_FORMS, parseChange } from "./whatif/changes.ts";
-import { readRecording, WhatIfError } from "./whatif/recording.ts";
+import { checkReplayable, WhatIfError } from "./whatif/recording.ts";
 import { whatIfReport } from "./whatif/report.ts";
 import { suppressTracing } from "@opentelemetry/core";
 
@@ -47,6 +48,8 @@ const loadExperiments = () => import("./experiments/run.ts");
 const loadWhatIf = () => import("./whatif/replay.ts");
 
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
+/** Who reads the restricted tier when the command line replays a trace, in the audit log. */
+const CLI_READER = "cli:trace-replay";
 const traceIdArgument = (value: string) => {
   if (!TRACE_ID_PATTERN.test(value))
     throw new InvalidArgumentError("expected a 32-character lowercase hex trace id");
@@ -87,8 +90,11 @@ async function serve(config: Config) {
       onAnswered,
       onSpansReceived: settler.spansArrived,
       whatIf: {
-        changes: (traceId) => applicableChangeNames(store, traceId),
-        run: (traceId, change) => whatIf(traceId, parseChange(change), config, services, store),
+        // Only where the recording was kept: a sampled-out trace has nothing to replay.
+        changes: (traceId) =>
+          governanceFor(config).restricted.has(traceId) ? applicableChangeNames(store, traceId) : [],
+        run: (traceId, change, reader) =>
+          whatIf(traceId, parseChange(change), config, services, store, `trace-viewer:${reader.role}`),
       },
     }),
     config.port,
@@ -305,15 +311,12 @@ experimentCommand
   .option("--concurrency <n>", "tickets in flight at once", positiveIntArgument("--concurrency", 64), 6)
   .option("--json", "print the report as one JSON object")
   .action(async (options: ExperimentOptions) => {
-    const [
-      { parseArms, runExperiment },
-      { generateTickets, loadTicketFile },
-      { experimentJson, experimentReport },
-    ] = await Promise.all([
-      loadExperiments(),
-      import("./experiments/tickets.ts"),
-      import("./experiments/report.ts"),
-    ]);
+    const [{ runExperiment }, { generateTickets, loadTicketFile }, { experimentJson, experimentReport }] =
+      await Promise.all([
+        loadExperiments(),
+        import("./experiments/tickets.ts"),
+        import("./experiments/report.ts"),
+      ]);
     const arms = usage(() => parseArms(options.arms));
     const tickets = options.ticketsFile
       ? loadTicketFile(options.ticketsFile)
@@ -435,14 +438,14 @@ traceCommand
     const store = new TraceStore(config.traceStore);
     try {
       // Read the recording before starting anything: a trace that cannot be replayed is bad input.
-      usage(() => readRecording(store, governanceFor(config), traceId, "what-if-replay (check)"));
+      usage(() => checkReplayable(store, governanceFor(config), traceId));
       const services = await startServicesFor(config, options.json);
       try {
         if (change === "all") {
-          const all = await whatIfAll(traceId, config, services, store);
+          const all = await whatIfAll(traceId, config, services, store, CLI_READER);
           console.log(options.json ? JSON.stringify(all) : all.results.map(whatIfReport).join("\n\n"));
         } else {
-          const result = await whatIf(traceId, change, config, services, store);
+          const result = await whatIf(traceId, change, config, services, store, CLI_READER);
           console.log(options.json ? JSON.stringify(result) : whatIfReport(result));
         }
       } finally {
@@ -578,12 +581,13 @@ function defaultProtocol(): OtlpProtocol {
   return named === "http/json" ? "http/json" : "http/protobuf";
 }
 
-/** An error from reading the options is bad input: exit code 2. */
+/** An error from reading the options (an endpoint, arms, a change) is bad input: exit code 2. */
 function usage<T>(read: () => T): T {
   try {
     return read();
   } catch (error) {
-    if (error instanceof Error) throw new UsageError(error.message);
+    if (error instanceof PushError || error instanceof ArmError || error instanceof WhatIfError)
+      throw new UsageError(error.message);
     throw error;
   }
 }

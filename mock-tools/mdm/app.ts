@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Request } from "express";
 import { injectFaults, withoutFields } from "../shared/faults.ts";
 import { createServiceApp, loopbackOnly, parseOr400, sendError } from "../shared/service.ts";
-import { serveWorldAdmin, Worlds } from "../shared/worlds.ts";
+import { serveWorldAdmin, worldOfResponse, Worlds } from "../shared/worlds.ts";
 import {
   assetTagSchema,
   employeeIdSchema,
@@ -64,7 +64,7 @@ export function createMdmApp(options: { world?: unknown; now?: () => Date } = {}
   app.get("/v1/devices/:asset", injectFaults(worldOfDevice), (req, res) => {
     const params = parseOr400(deviceParamsSchema, req.params, res);
     if (!params) return;
-    const { world, state } = worldOfDevice(req);
+    const { world, state } = worldOfResponse<MdmWorld, MdmState>(res);
     const device = state.inventory.get(params.asset);
     if (!device) return sendError(res, 404, "device_not_found", { asset: params.asset });
     res.json({ ...device, as_of: snapshotTime(world) });
@@ -73,7 +73,7 @@ export function createMdmApp(options: { world?: unknown; now?: () => Date } = {}
   app.get("/v1/devices", injectFaults(worldOfOwner), (req, res) => {
     const query = parseOr400(ownerQuerySchema, req.query, res);
     if (!query) return;
-    const { world, state } = worldOfOwner(req);
+    const { world, state } = worldOfResponse<MdmWorld, MdmState>(res);
     const owned = [...state.inventory.values()].filter((device) => device.owner === query.owner);
     // A partial record is partial wherever it appears, not only at the top level.
     const devices = owned.map((device) => withoutFields(device, world.faults.drop_fields));

@@ -3,8 +3,8 @@ import { z } from "zod";
 import type { Request } from "express";
 import { injectFaults } from "../shared/faults.ts";
 import { createServiceApp, loopbackOnly, parseOr400 } from "../shared/service.ts";
-import { serveWorldAdmin, Worlds } from "../shared/worlds.ts";
-import { employeeIdSchema, sessionsWorldSchema } from "../../src/contracts/world.ts";
+import { serveWorldAdmin, worldOfResponse, Worlds } from "../shared/worlds.ts";
+import { employeeIdSchema, sessionsWorldSchema, type SessionsWorld } from "../../src/contracts/world.ts";
 import { activeSessionsFor } from "./active-sessions.ts";
 import { requireBearer } from "../shared/auth.ts";
 import { hasScopeOr403 } from "./auth.ts";
@@ -30,8 +30,9 @@ export function createSessionsApp(options: { world?: unknown; now?: () => Date }
   const worlds = new Worlds(startState, sessionsWorldSchema.parse(options.world ?? {}));
   const setWorld = (raw: unknown) => worlds.reset(sessionsWorldSchema.parse(raw ?? {}));
   const worldOf = (req: Request) => worlds.of(req.params.employee_id);
-  const activeSessions = (employeeId: string) =>
-    worlds.of(employeeId).state.revoked.has(employeeId) ? [] : activeSessionsFor(employeeId, now());
+  /** The employee's open sessions, in the world `state` belongs to. */
+  const activeSessions = (state: SessionsState, employeeId: string) =>
+    state.revoked.has(employeeId) ? [] : activeSessionsFor(employeeId, now());
 
   const app = createServiceApp("sessions");
 
@@ -44,15 +45,19 @@ export function createSessionsApp(options: { world?: unknown; now?: () => Date }
   app.get("/admin/employees/:employee_id/sessions", loopbackOnly, (req, res) => {
     const params = parseOr400(employeeParamsSchema, req.params, res);
     if (!params) return;
-    res.json({ employee_id: params.employee_id, active_count: activeSessions(params.employee_id).length });
+    res.json({
+      employee_id: params.employee_id,
+      active_count: activeSessions(worlds.of(params.employee_id).state, params.employee_id).length,
+    });
   });
 
   app.use("/v1", requireBearer);
 
   app.get("/v1/employees/:employee_id/sessions", injectFaults(worldOf), (req, res) => {
     const params = parseOr400(employeeParamsSchema, req.params, res);
-    if (!params || !hasScopeOr403(worldOf(req).world.service_account_scopes, "sessions:read", res)) return;
-    const sessions = activeSessions(params.employee_id);
+    const { world, state } = worldOfResponse<SessionsWorld, SessionsState>(res);
+    if (!params || !hasScopeOr403(world.service_account_scopes, "sessions:read", res)) return;
+    const sessions = activeSessions(state, params.employee_id);
     trace.getActiveSpan()?.setAttribute("sessions.active_count", sessions.length);
     res.json({ employee_id: params.employee_id, sessions, active_count: sessions.length });
   });
@@ -61,9 +66,9 @@ export function createSessionsApp(options: { world?: unknown; now?: () => Date }
     const params = parseOr400(employeeParamsSchema, req.params, res);
     // The reason is only validated: a real IdP would file it in its audit log.
     if (!params || !parseOr400(revokeBodySchema, req.body ?? {}, res)) return;
-    const { world, state } = worldOf(req);
+    const { world, state } = worldOfResponse<SessionsWorld, SessionsState>(res);
     if (!hasScopeOr403(world.service_account_scopes, "sessions:revoke", res)) return;
-    const revokedCount = activeSessions(params.employee_id).length;
+    const revokedCount = activeSessions(state, params.employee_id).length;
     state.revoked.add(params.employee_id);
     trace.getActiveSpan()?.setAttribute("sessions.revoked_count", revokedCount);
     res.json({

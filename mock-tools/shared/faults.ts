@@ -25,7 +25,10 @@ export function injectFaults(
   worldOf: (req: Request) => LiveWorld<{ faults: Faults }, { calls: number }>,
 ): RequestHandler {
   return async (req, res, next) => {
-    const { world, state } = worldOf(req);
+    const live = worldOf(req);
+    // The handler answers from this same world, even if a new one is loaded while the answer waits.
+    res.locals.world = live;
+    const { world, state } = live;
     const { faults } = world;
     const call = ++state.calls;
     const span = trace.getActiveSpan();

@@ -1,4 +1,4 @@
-import type { Express } from "express";
+import type { Express, Response } from "express";
 import { z } from "zod";
 import { assetTagSchema, employeeIdSchema } from "../../src/contracts/world.ts";
 import { loopbackOnly, parseOr400, sendError } from "./service.ts";
@@ -7,6 +7,11 @@ import { loopbackOnly, parseOr400, sendError } from "./service.ts";
 export interface LiveWorld<W, S> {
   world: W;
   state: S;
+}
+
+/** The world `injectFaults` chose for this request: the one its handler answers from. */
+export function worldOfResponse<W, S>(res: Response): LiveWorld<W, S> {
+  return res.locals.world as LiveWorld<W, S>;
 }
 
 /** Entity worlds one service holds at most: enough for an experiment's tickets, bounded for a loopback caller's mistakes. */

@@ -4,6 +4,7 @@ import type { Server } from "node:http";
 import { APIConnectionError, APIError } from "openai";
 import { propagation, ROOT_CONTEXT } from "@opentelemetry/api";
 import { z } from "zod";
+import { analystSchema, questionSchema } from "../contracts/question.ts";
 import { answerIncident, type Assistant } from "../agent/pipeline.ts";
 import { ModelOutputError } from "../agent/router.ts";
 import { recordFeedback } from "../lifecycle/feedback.ts";
@@ -28,11 +29,8 @@ import {
 } from "../store/queries.ts";
 
 const askSchema = z.strictObject({
-  question: z.string().trim().min(1, { error: "question must not be empty" }).max(4_000),
-  analyst: z
-    .string()
-    .regex(/^[\w.@-]{1,64}$/, { error: "expected an analyst handle such as analyst-7" })
-    .optional(),
+  question: questionSchema,
+  analyst: analystSchema.optional(),
   session_id: z.string().min(1).max(128).optional(),
 });
 

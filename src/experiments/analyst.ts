@@ -32,24 +32,27 @@ export interface AnalystVerdict {
  *   from an outdated runbook index cites an older version);
  * - confirmed: otherwise.
  */
-export function judge(ticket: Ticket, answer: Answer, truth: Truth, maxRetries: number): AnalystVerdict {
+export function judge(ticket: Ticket, answer: Answer, truth: Truth, tools: ToolPolicy): AnalystVerdict {
   const claims = new Set<string>(answer.claims.map((claim) => claim.kind));
   const caveats = new Set<string>(answer.caveats.map((caveat) => caveat.kind));
   const escalations: string[] = [];
   const corrections: string[] = [];
 
-  const revoked = truth.activeSessions === 0;
-  if (claims.has("sessions_revoked") && !revoked)
-    escalations.push("the answer says the sessions were revoked; they are still active");
-  if (claims.has("sessions_not_revoked") && revoked)
-    corrections.push("the answer says the sessions were not revoked; they were");
+  // Where the truth could not be read, the analyst does not judge it.
+  if (truth.activeSessions !== undefined) {
+    const revoked = truth.activeSessions === 0;
+    if (claims.has("sessions_revoked") && !revoked)
+      escalations.push("the answer says the sessions were revoked; they are still active");
+    if (claims.has("sessions_not_revoked") && revoked)
+      corrections.push("the answer says the sessions were not revoked; they were");
+  }
   if (claims.has("account_disabled"))
     escalations.push("the answer says the account was disabled; it was not");
 
   const deviceClaims = [...claims].filter((kind) => kind.startsWith("device_"));
   if (deviceClaims.length > 0) {
     const mdm = ticket.world.mdm;
-    const answered = serviceAnswered(mdm.faults, maxRetries);
+    const answered = serviceAnswered(mdm.faults, tools);
     if (!truth.device || !answered || mdm.faults.drop_fields.includes("encrypted"))
       escalations.push("the answer states the device's encryption, which the MDM did not report");
     else if (contradicts(deviceClaims, truth.device))
@@ -75,8 +78,18 @@ export function judge(ticket: Ticket, answer: Answer, truth: Truth, maxRetries: 
   return { outcome: "confirmed", comment: "The answer matches what happened." };
 }
 
-/** Whether the assistant's call got an answer: it retries 5xx (up to `maxRetries` times), never 4xx. */
-function serviceAnswered(faults: Ticket["world"]["mdm"]["faults"], maxRetries: number): boolean {
+/** How the assistant calls its tools (TOOL_TIMEOUT_MS, TOOL_MAX_RETRIES): what decides whether a call got an answer. */
+export interface ToolPolicy {
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+/** Whether the assistant's call got an answer: none past its timeout; 5xx retried (`maxRetries` times), never 4xx. */
+function serviceAnswered(
+  faults: Ticket["world"]["mdm"]["faults"],
+  { timeoutMs, maxRetries }: ToolPolicy,
+): boolean {
+  if (faults.latency_ms >= timeoutMs) return false;
   if (faults.status === 200) return true;
   return faults.status >= 500 && faults.fail_first > 0 && faults.fail_first <= maxRetries;
 }

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import type { Config } from "../shared/config.ts";
-import { ROUTING_POLICIES, SYNTHESIZER_PROMPTS } from "../shared/config.ts";
 import { percentile } from "../shared/measures.ts";
 import type { Answer } from "../agent/synthesizer.ts";
 import type { RunningServices } from "../services/start-services.ts";
@@ -16,43 +15,12 @@ import { judge, type Truth } from "./analyst.ts";
 import { SeededRandom } from "./random.ts";
 import { Bootstrap, compare, METRICS, type TicketOutcome } from "./statistics.ts";
 import type { Ticket } from "./tickets.ts";
+import type { Arm } from "./arms.ts";
 import { loadCorpus, versionInEffect } from "../agent/retriever.ts";
 import { documentEvidenceId } from "../contracts/vocabulary.ts";
 
 /** The policy every device ticket's answer must follow, in the version in effect. */
 const DEVICE_POLICY = "device-policy";
-
-/** An arm: a routing policy and a synthesizer prompt version, `cost-saver/v2`. */
-export interface Arm {
-  name: string;
-  routingPolicy: Config["routingPolicy"];
-  synthesizerPrompt: Config["synthesizerPrompt"];
-}
-
-/** Parses `quality-first/v2,cost-saver/v2`; throws a message naming what is wrong. */
-export function parseArms(text: string): Arm[] {
-  const arms = text.split(",").map((name) => {
-    const [policy, prompt, extra] = name.trim().split("/");
-    if (!(ROUTING_POLICIES as readonly string[]).includes(policy ?? "") || extra !== undefined)
-      throw new Error(
-        `arm ${JSON.stringify(name)}: expected <policy>/<prompt>, policy one of ${ROUTING_POLICIES.join(", ")}`,
-      );
-    if (!(SYNTHESIZER_PROMPTS as readonly string[]).includes(prompt ?? ""))
-      throw new Error(
-        `arm ${JSON.stringify(name)}: expected a prompt version, one of ${SYNTHESIZER_PROMPTS.join(", ")}`,
-      );
-    return {
-      name: `${policy}/${prompt}`,
-      routingPolicy: policy as Arm["routingPolicy"],
-      synthesizerPrompt: prompt as Arm["synthesizerPrompt"],
-    };
-  });
-  if (arms.length < 2) throw new Error("expected at least two arms, the first being the baseline");
-  const names = arms.map((arm) => arm.name);
-  const repeated = names.find((name, index) => names.indexOf(name) !== index);
-  if (repeated) throw new Error(`arm ${repeated} is named twice`);
-  return arms;
-}
 
 export interface ExperimentPlan {
   tickets: Ticket[];
@@ -93,21 +61,25 @@ export async function runExperiment(
   let done = 0;
   try {
     await inParallel(plan.tickets, concurrencyFor(plan), async (ticket, index) => {
-      for (const [armIndex, arm] of plan.arms.entries()) {
-        const api = await apis.get(arm, ticket.world.runbooks.index_as_of);
-        results[armIndex]![index] = await runTicket(ticket, api, services, store, {
-          devicePolicy,
-          feedbackDelayMs: feedbackDelaysMs[index]![armIndex]!,
-        });
+      try {
+        for (const [armIndex, arm] of plan.arms.entries()) {
+          const api = await apis.get(arm, ticket.world.runbooks.index_as_of);
+          results[armIndex]![index] = await runTicket(ticket, api, services, store, {
+            devicePolicy,
+            feedbackDelayMs: feedbackDelaysMs[index]![armIndex]!,
+          });
+        }
+      } finally {
+        await clearTicketWorlds(ticket, services);
       }
-      await clearTicketWorlds(ticket, services);
       plan.onTicketDone?.(++done, plan.tickets.length);
     });
   } finally {
     await apis.closeAll();
   }
 
-  const bootstrap = new Bootstrap(plan.tickets.length, plan.seed);
+  // Its own random stream: resamples must not depend on how many draws the ticket generator made.
+  const bootstrap = new Bootstrap(plan.tickets.length, plan.seed ^ 0xb007);
   const arms = plan.arms.map((arm, armIndex) => armReport(arm, results[armIndex]!, bootstrap));
   const [baseline, ...others] = plan.arms.map((arm, armIndex) => ({
     arm: arm.name,
@@ -162,8 +134,9 @@ class ArmApis {
     return api;
   }
 
+  /** Closes every API that started; one that failed to start has nothing to close (its error is the run's). */
   async closeAll() {
-    await Promise.all([...this.started.values()].map(async (api) => (await api).close()));
+    await Promise.allSettled([...this.started.values()].map(async (api) => (await api).close()));
   }
 }
 
@@ -191,7 +164,10 @@ async function runTicket(
   );
   const summary = summarize(traceId, spans, diagnosis, null);
   const truth = { ...(await readTruth(ticket, services)), devicePolicy: analyst.devicePolicy };
-  const verdict = judge(ticket, answer as Answer, truth, api.config.toolMaxRetries);
+  const verdict = judge(ticket, answer as Answer, truth, {
+    timeoutMs: api.config.toolTimeoutMs,
+    maxRetries: api.config.toolMaxRetries,
+  });
   const answeredAt = summary ? Number(summary.startNs / 1_000_000n) + summary.durationMs : Date.now();
   recordFeedback(
     store,

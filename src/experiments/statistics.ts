@@ -63,9 +63,9 @@ const QUALITY = {
 /**
  * An arm against the baseline, on the same tickets. Worse when any quality measure (unsupported
  * answers, escalations, corrections) rose significantly, whatever the cost, or when it cost
- * significantly more for no significant gain in quality; better when something improved
- * significantly and nothing got worse; otherwise inconclusive. Significant: the 95% interval of the
- * paired difference excludes zero.
+ * significantly more for no significant gain in quality. Better when quality improved significantly
+ * (and no measure fell), or when it cost significantly less and quality held. Otherwise inconclusive.
+ * Significant: the 95% interval of the paired difference excludes zero.
  */
 export function compare(
   bootstrap: Bootstrap,

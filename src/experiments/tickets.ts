@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { worldSchema, type World } from "../contracts/world.ts";
 import { parseYamlFile } from "../scenarios/scenario.ts";
+import { analystSchema, questionSchema } from "../contracts/question.ts";
 import { SeededRandom } from "./random.ts";
 
 /**
@@ -24,7 +25,8 @@ export interface Ticket {
 }
 
 /**
- * The world mix, per 100 tickets. Most incidents meet a healthy world; the rest are the failures
+ * The world mix, per 100 device tickets (a ticket draws only among the worlds that can touch it, so a
+ * phishing question without an action meets a healthy world or a stale runbook index). Most incidents meet a healthy world; the rest are the failures
  * this project teaches, at rates a team could plausibly see in a bad week: stale MDM snapshots (the
  * commonest, since inventories sync nightly), a service account missing a scope after a permission
  * cleanup, 5xx that recover on retry and 5xx that do not, partial records, and a runbook index that
@@ -136,7 +138,6 @@ export function generateTickets(count: number, seed: number): Ticket[] {
   };
   return Array.from({ length: count }, (_, index) => {
     const category = random.weighted(CATEGORY_MIX);
-    const worldKind = random.weighted(WORLD_MIX);
     const name = `${random.pick(FIRST_NAMES)} ${random.pick(LAST_NAMES)}`;
     const employeeId = unique(() => `E-${random.int(50_000, 99_999)}`);
     const device = random.pick(DEVICES);
@@ -147,7 +148,10 @@ export function generateTickets(count: number, seed: number): Ticket[] {
       asset,
       noun: device.noun,
     });
-    const rawWorld = worldFor(worldKind, random, {
+    // Only worlds that can touch this ticket: a broken MDM is no news to a ticket that never looks a device up.
+    const touches = { device: aboutDevice, revocation: callsForRevocation };
+    const worldKind = random.weighted(WORLD_MIX.filter(([kind]) => worldCanTouch(kind, touches)));
+    const rawWorld = worldFor(worldKind, random, touches, {
       asset,
       owner: employeeId,
       owner_name: name,
@@ -231,7 +235,29 @@ interface GeneratedDevice {
 }
 
 /** The world sections of one ticket: its device always, and what its world kind breaks. */
-function worldFor(kind: WorldKind, random: SeededRandom, device: GeneratedDevice): Ticket["rawWorld"] {
+/** Whether a world kind can change the answer to a ticket that looks a device up, or revokes sessions. */
+function worldCanTouch(kind: WorldKind, ticket: { device: boolean; revocation: boolean }): boolean {
+  switch (kind) {
+    case "healthy":
+    case "stale-runbooks":
+      return true;
+    case "stale-snapshot":
+    case "partial-record":
+      return ticket.device;
+    case "missing-scope":
+    case "failing-5xx":
+      return ticket.revocation;
+    case "recovering-5xx":
+      return ticket.device || ticket.revocation;
+  }
+}
+
+function worldFor(
+  kind: WorldKind,
+  random: SeededRandom,
+  ticket: { device: boolean; revocation: boolean },
+  device: GeneratedDevice,
+): Ticket["rawWorld"] {
   const mdm: Record<string, unknown> = { devices: [device] };
   const sessions: Record<string, unknown> = {};
   const runbooks: Record<string, unknown> = {};
@@ -246,7 +272,8 @@ function worldFor(kind: WorldKind, random: SeededRandom, device: GeneratedDevice
       break;
     case "recovering-5xx": {
       const faults = { status: random.pick([502, 503, 504]), fail_first: random.int(1, 2) };
-      if (random.chance(0.5)) mdm.faults = faults;
+      const onMdm = ticket.device && (!ticket.revocation || random.chance(0.5));
+      if (onMdm) mdm.faults = faults;
       else sessions.faults = faults;
       break;
     }
@@ -268,11 +295,23 @@ const ticketEntrySchema = z.strictObject({
   id: z
     .string()
     .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { error: "expected a kebab-case id" })
+    .max(64)
     .optional(),
-  request: z.strictObject({ question: z.string().min(1), analyst: z.string().min(1).optional() }),
+  request: z.strictObject({ question: questionSchema, analyst: analystSchema.optional() }),
   world: worldSchema.prefault({}),
 });
-const ticketFileSchema = z.array(ticketEntrySchema).min(1, { error: "expected at least one ticket" });
+/** Each runbook index date starts an API per arm: a file may name a few, not hundreds. */
+const MAX_INDEX_DATES = 10;
+const ticketFileSchema = z
+  .array(ticketEntrySchema)
+  .min(1, { error: "expected at least one ticket" })
+  .max(5_000, { error: "expected at most 5,000 tickets" })
+  .refine(
+    (entries) => new Set(entries.map((entry) => entry.world.runbooks.index_as_of)).size <= MAX_INDEX_DATES,
+    {
+      error: `expected at most ${MAX_INDEX_DATES} different runbooks.index_as_of dates`,
+    },
+  );
 
 const EMPLOYEE_IDS = /\bE-\d{4,6}\b/g;
 const ASSET_TAGS = /\b[A-Z]{2,3}-\d{3,6}\b/g;

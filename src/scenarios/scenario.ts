@@ -5,6 +5,7 @@ import { z } from "zod";
 import { requiredFieldError, worldSchema } from "../contracts/world.ts";
 import { durationSchema } from "../contracts/duration.ts";
 import { PROJECT_ROOT } from "../shared/module-form.ts";
+import { analystSchema, questionSchema } from "../contracts/question.ts";
 import { ROUTING_POLICIES, SYNTHESIZER_PROMPTS } from "../shared/config.ts";
 import { FEEDBACK_OUTCOMES } from "../contracts/vocabulary.ts";
 import { STAGE_OF, STAGES as DIAGNOSIS_STAGES, type FindingKind } from "../diagnosis/index.ts";
@@ -23,8 +24,8 @@ export const scenarioSchema = z.strictObject({
   /** What the scenario teaches, in a few sentences. */
   description: z.string().optional(),
   request: z.strictObject({
-    question: z.string().min(1),
-    analyst: z.string().min(1).optional(),
+    question: questionSchema,
+    analyst: analystSchema.optional(),
   }),
   config: z
     .strictObject({

@@ -187,21 +187,24 @@ export const NAMED_QUERIES = {
     { limit = -1, group_by = "route", experiment }: NamedQueryOptions = {},
   ) => {
     const keys = group_by === "arm" ? ["experiment_id", "experiment_arm"] : ["route", "prompt_version"];
-    const where =
-      group_by === "arm" || experiment !== undefined
-        ? `WHERE experiment_id ${experiment === undefined ? "IS NOT NULL" : "= @experiment"}`
-        : "";
+    const scope =
+      experiment !== undefined
+        ? ["experiment_id = @experiment"]
+        : group_by === "arm"
+          ? ["experiment_id IS NOT NULL"]
+          : [];
+    const where = (conditions: string[]) =>
+      conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
     const groups = store.db
       .prepare(
         `SELECT ${keys.join(", ")}, COUNT(*) AS traces, SUM(cost_usd) AS cost_usd,
                 SUM(verdict = 'unsupported') AS unsupported, SUM(feedback_outcome IS 'escalated') AS escalations
-         FROM trace_summaries ${where} GROUP BY ${keys.join(", ")} ORDER BY ${keys.join(", ")} LIMIT @limit`,
+         FROM trace_summaries ${where(scope)} GROUP BY ${keys.join(", ")} ORDER BY ${keys.join(", ")} LIMIT @limit`,
       )
       .all({ limit, ...(experiment !== undefined && { experiment }) }) as RouteOutcomesGroup[];
     const durations = store.db.prepare(
       `SELECT duration_ms FROM trace_summaries
-       WHERE ${keys.map((key) => `${key} IS @${key}`).join(" AND ")} ${where.replace("WHERE", "AND")}
-       ORDER BY duration_ms`,
+       ${where([...keys.map((key) => `${key} IS @${key}`), ...scope])} ORDER BY duration_ms`,
     );
     return groups.map((group) => {
       const sorted = durations

@@ -23,9 +23,16 @@ interface StageBudget {
 
 /** The stage an LLM call belongs to: its nearest ancestor that is a stage span (route or synthesize). */
 function stageAbove(span: SpanRecord, trace: PeriodTrace, byId: Map<string, SpanRecord>): Stage | undefined {
-  for (let current: SpanRecord | undefined = span; current; current = byId.get(current.parentSpanId ?? "")) {
+  // A parent chain that loops (spans sent over OTLP may) ends the walk.
+  const seen = new Set<string>();
+  for (
+    let current: SpanRecord | undefined = span;
+    current && !seen.has(current.spanId);
+    current = byId.get(current.parentSpanId ?? "")
+  ) {
     const stage = trace.stages.get(current.spanId);
     if (stage) return stage;
+    seen.add(current.spanId);
   }
   return undefined;
 }

@@ -184,7 +184,8 @@ export function experimentPage(viewer: Viewer, { report, createdAt }: StoredExpe
       <p>
         Changes are paired (the same tickets in both arms). An arm is <strong>worse</strong> when unsupported
         answers, escalations or corrections rose significantly, whatever it saved;
-        <strong>better</strong> when something improved significantly and nothing got worse.
+        <strong>better</strong> when quality improved significantly, or it cost significantly less and quality
+        held.
       </p>
       <div class="table-scroll">
         <table>

@@ -111,6 +111,7 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
     sendPage(res, 200, tracePage(model, viewer, payloadsFor(viewer.role, traceId), span, changes));
   });
 
+  const replaying = new Set<string>();
   router.post("/traces/:id/what-if", sameOrigin, signedIn, form, async (req, res) => {
     const traceId = String(req.params.id);
     const viewer = viewerOf(req, tokens);
@@ -130,8 +131,16 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
         400,
         errorPage(viewer, "No such change", `${change || "(none)"} does not apply to this trace.`),
       );
+    // A replay starts servers and may call a paid model: one at a time per trace.
+    if (replaying.has(traceId))
+      return sendPage(
+        res,
+        429,
+        errorPage(viewer, "A replay is running", "This trace is being replayed; try again in a moment."),
+      );
+    replaying.add(traceId);
     try {
-      const result = await options.whatIf.run(traceId, change);
+      const result = await options.whatIf.run(traceId, change, { role: viewer.role });
       const payloads = payloadsFor(viewer.role, traceId);
       const output =
         payloads.access === "shown" ? payloads.bySpan[model.root.spanId]?.["output.value"] : undefined;
@@ -140,6 +149,8 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
       log.warn({ err: error, traceId, change }, "what-if replay failed");
       const message = error instanceof Error ? error.message : String(error);
       sendPage(res, 400, errorPage(viewer, "The replay did not run", message));
+    } finally {
+      replaying.delete(traceId);
     }
   });
 

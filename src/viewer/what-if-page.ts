@@ -1,3 +1,4 @@
+import type { Role } from "../shared/config.ts";
 import { html, type SafeHtml } from "./html.ts";
 import { page, type Viewer } from "./layout.ts";
 import type { TraceModel } from "./trace-model.ts";
@@ -24,7 +25,8 @@ export interface WhatIfView {
 export interface WhatIfService {
   /** The changes that could alter a trace's answer, read from its safe metadata. */
   changes(traceId: string): string[];
-  run(traceId: string, change: string): Promise<WhatIfView>;
+  /** Runs one replay; `reader` is named in the restricted tier's audit log. */
+  run(traceId: string, change: string, reader: { role: Role }): Promise<WhatIfView>;
 }
 
 /** The trace page's "What if…" panel: one button per applicable change. */

@@ -2,7 +2,13 @@ import express, { type Request, type Response } from "express";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fetchUntraced } from "../scenarios/runner-api.ts";
-import type { RecordedAttempt, RecordedModelCall, RecordedToolCall, Recording } from "./recording.ts";
+import {
+  WhatIfError,
+  type RecordedAttempt,
+  type RecordedModelCall,
+  type RecordedToolCall,
+  type Recording,
+} from "./recording.ts";
 
 /** How the replay serves one tool: as recorded, as recorded but fresh (as of now), or live in a healthy world. */
 export type ToolMode = "recorded" | "fresh" | "live";
@@ -17,7 +23,7 @@ export interface CassettePlan {
 }
 
 /** Which tool a request path calls, and the entity it is about. */
-const TOOL_ROUTES = [
+export const TOOL_ROUTES = [
   { tool: "mdm_lookup_device", service: "mdm", pattern: /^\/v1\/devices\/([^/]+)$/ },
   { tool: "revoke_sessions", service: "sessions", pattern: /^\/v1\/employees\/([^/]+)\/sessions\/revoke$/ },
 ] as const;
@@ -156,19 +162,38 @@ function asOfNow(body: unknown): unknown {
   return { ...body, as_of: new Date().toISOString() };
 }
 
-/** Gives `entity` a healthy world of its own on a mock service while `call` runs (a real service ignores it). */
+/**
+ * Runs `call` with `entity`'s world on a mock service made healthy: its own world (an experiment's
+ * ticket) or the service's, without faults and with every scope. The entity's world is put back after.
+ */
 async function inHealthyWorld(service: string, entity: string, call: () => Promise<void>) {
   const world = `${service}/admin/worlds/${encodeURIComponent(entity)}`;
-  const put = await fetchUntraced(world, {
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: "{}",
-  }).catch(() => undefined);
+  const current = await fetchUntraced(world);
+  const own = current.ok ? ((await current.json()) as Record<string, unknown>) : undefined;
+  const put = (body: unknown) =>
+    fetchUntraced(world, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const healthy = await put(
+    own ? asWorldSection({ ...own, faults: undefined, service_account_scopes: undefined }) : {},
+  );
+  if (!healthy.ok)
+    throw new WhatIfError(`${service} refused a healthy world for ${entity}: ${healthy.status}`);
   try {
     await call();
   } finally {
-    if (put?.ok) await fetchUntraced(world, { method: "DELETE" }).catch(() => undefined);
+    if (own) await put(asWorldSection(own));
+    else await fetchUntraced(world, { method: "DELETE" });
   }
+}
+
+/** A world as a service reads it back, in the form it takes: durations as text. */
+function asWorldSection(world: Record<string, unknown>): Record<string, unknown> {
+  const section = Object.fromEntries(Object.entries(world).filter(([, value]) => value !== undefined));
+  if (typeof section.sync_lag === "number") section.sync_lag = `${section.sync_lag}ms`;
+  return section;
 }
 
 /** Sends the request on unchanged, its trace context included, and the answer back. */

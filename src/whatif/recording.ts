@@ -55,6 +55,17 @@ export interface Recording {
   spans: SpanRecord[];
 }
 
+/** Throws a WhatIfError unless the store holds the trace and the restricted tier its payloads; reads none of them. */
+export function checkReplayable(store: TraceStore, governance: Governance, traceId: string): void {
+  if (!store.hasTrace(traceId)) throw new WhatIfError(`no trace ${traceId} in ${store.path}`);
+  if (!governance.restricted.has(traceId))
+    throw new WhatIfError(
+      `trace ${traceId} cannot be replayed: its raw payloads (model outputs, tool responses) were not kept in the ` +
+        "restricted tier. Tail sampling keeps them for failed, flagged and escalated traces and a sample of healthy " +
+        "ones (SAMPLE_HEALTHY_RATE); this trace was sampled out, or its payloads are past RESTRICTED_RETENTION.",
+    );
+}
+
 /** Reads a stored trace and its restricted payloads (an audited read, in `reader`'s name). */
 export function readRecording(
   store: TraceStore,
@@ -62,15 +73,10 @@ export function readRecording(
   traceId: string,
   reader: string,
 ): Recording {
+  checkReplayable(store, governance, traceId);
   const spans = store.spansOf(traceId);
   const root = rootOf(spans);
-  if (!root) throw new WhatIfError(`no trace ${traceId} in ${store.path}`);
-  if (!governance.restricted.has(traceId))
-    throw new WhatIfError(
-      `trace ${traceId} cannot be replayed: its raw payloads (model outputs, tool responses) were not kept in the ` +
-        "restricted tier. Tail sampling keeps them for failed, flagged and escalated traces and a sample of healthy " +
-        "ones (SAMPLE_HEALTHY_RATE); this trace was sampled out, or its payloads are past RESTRICTED_RETENTION.",
-    );
+  if (!root) throw new WhatIfError(`trace ${traceId} has no root span to replay from`);
   const payloads = new Map(
     governance.restricted.read(traceId, reader).map((payload) => [payload.spanId, payload.attributes]),
   );
@@ -147,10 +153,17 @@ function attemptsOf(call: ToolCall, spans: readonly SpanRecord[]): RecordedAttem
   return attempts.length > 0 ? attempts : [{ status: call.httpStatus ?? 200 }];
 }
 
+/** Whether `ancestor` is above `span`; a parent chain that loops (spans sent over OTLP may) ends the walk. */
 function isBelow(span: SpanRecord, ancestor: SpanRecord, spans: readonly SpanRecord[]): boolean {
   const byId = new Map(spans.map((candidate) => [candidate.spanId, candidate]));
-  for (let current = span.parentSpanId; current; current = byId.get(current)?.parentSpanId ?? null) {
+  const seen = new Set<string>();
+  for (
+    let current = span.parentSpanId;
+    current && !seen.has(current);
+    current = byId.get(current)?.parentSpanId ?? null
+  ) {
     if (current === ancestor.spanId) return true;
+    seen.add(current);
   }
   return false;
 }

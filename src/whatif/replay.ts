@@ -14,7 +14,7 @@ import type { RunningServices } from "../services/start-services.ts";
 import type { TraceStore } from "../store/trace-store.ts";
 import { flushTelemetry } from "../telemetry/handle.ts";
 import { readTrace } from "../trace/facts.ts";
-import { startCassette, type CassettePlan } from "./cassettes.ts";
+import { startCassette, TOOL_ROUTES, type CassettePlan } from "./cassettes.ts";
 import { applicableChanges, changeName, type Change } from "./changes.ts";
 import { readRecording, WhatIfError, type Recording } from "./recording.ts";
 
@@ -37,9 +37,6 @@ export interface WhatIfResult {
   fixed: boolean;
 }
 
-/** Who reads the restricted tier for a replay, in the audit log. */
-const READER = "what-if-replay";
-
 /**
  * Runs a stored trace's pipeline again with one thing changed. Every stage the change does not touch
  * gets what the trace recorded (the router's output, the tool responses, the synthesizer's answer
@@ -52,8 +49,10 @@ export async function whatIf(
   config: Config,
   services: RunningServices,
   store: TraceStore,
+  /** Who asked, for the restricted tier's audit log. */
+  reader: string,
 ): Promise<WhatIfResult> {
-  const recording = readRecording(store, governanceFor(config), traceId, READER);
+  const recording = readRecording(store, governanceFor(config), traceId, reader);
   return replayWith(recording, diagnose(recording.spans), change, config, services, store);
 }
 
@@ -63,8 +62,9 @@ export async function whatIfAll(
   config: Config,
   services: RunningServices,
   store: TraceStore,
+  reader: string,
 ): Promise<{ original: string; results: WhatIfResult[] }> {
-  const recording = readRecording(store, governanceFor(config), traceId, READER);
+  const recording = readRecording(store, governanceFor(config), traceId, reader);
   const original = diagnose(recording.spans);
   const results: WhatIfResult[] = [];
   for (const change of applicableChanges(recording.spans, original)) {
@@ -92,12 +92,10 @@ async function replayWith(
 ): Promise<WhatIfResult> {
   const config = configFor(recording, change, baseConfig);
   const cassette = await startCassette(planFor(recording, change, services));
-  const cassetteServices = {
-    ...services,
-    urls: { llm: `${cassette.url}/v1`, mdm: cassette.url, sessions: cassette.url },
-  };
-  const api = await startRunnerApi(config, cassetteServices, store);
+  let api: Awaited<ReturnType<typeof startRunnerApi>> | undefined;
   try {
+    const cassetteUrls = { llm: `${cassette.url}/v1`, mdm: cassette.url, sessions: cassette.url };
+    api = await startRunnerApi(config, { ...services, urls: cassetteUrls }, store);
     const { trace_id: replayId, answer } = await api.ask({
       question: recording.question,
       sessionId: `what-if:${recording.traceId}:${changeName(change)}`,
@@ -123,7 +121,7 @@ async function replayWith(
       fixed: diagnosis.verdict === "supported" && original.verdict !== "supported",
     };
   } finally {
-    await api.close();
+    await api?.close();
     await cassette.close();
   }
 }
@@ -171,6 +169,15 @@ function planFor(recording: Recording, change: Change, services: RunningServices
         `trace ${recording.traceId} made no ${change.tool} call; it called ${[...new Set(calls.map((call) => call.tool))].join(", ") || "no tool"}`,
       );
     tools[change.tool] = "live";
+  }
+  // A live tool call may write (a revocation): only ever to the mock services this process started.
+  for (const tool of Object.keys(tools).filter((name) => tools[name] === "live")) {
+    const service = TOOL_ROUTES.find((route) => route.tool === tool)?.service;
+    if (!service || !services.started[service])
+      throw new WhatIfError(
+        `${changeName(change)} calls ${tool} live, which a replay does only against the mock services it starts; ` +
+          `${service ? `${service.toUpperCase()}_URL points at ${services.urls[service]}` : `${tool} has no mock service`}`,
+      );
   }
   return {
     recording,

@@ -5,6 +5,7 @@ import { worldSchema } from "../../src/contracts/world.ts";
 import type { Answer } from "../../src/agent/synthesizer.ts";
 
 const POLICY = "doc:device-policy@2";
+const TOOLS = { timeoutMs: 2_000, maxRetries: 2 };
 const MDM = "tool:call_mdm";
 const REVOKE = "tool:call_revoke";
 
@@ -38,7 +39,7 @@ function answer(claims: string[], caveats: string[] = [], citations = [POLICY, M
 
 describe("the simulated analyst", () => {
   it("confirms a complete, true answer", () => {
-    expect(judge(ticket(), answer(["device_encrypted", "sessions_revoked"]), truth(), 2).outcome).toBe(
+    expect(judge(ticket(), answer(["device_encrypted", "sessions_revoked"]), truth(), TOOLS).outcome).toBe(
       "confirmed",
     );
   });
@@ -48,7 +49,7 @@ describe("the simulated analyst", () => {
       ticket(),
       answer(["device_encrypted", "sessions_revoked"]),
       truth({ activeSessions: 3 }),
-      2,
+      TOOLS,
     );
     expect(verdict).toEqual({
       outcome: "escalated",
@@ -58,49 +59,58 @@ describe("the simulated analyst", () => {
 
   it("escalates device state from a stale snapshot unless a stale_data caveat says so", () => {
     const stale = ticket({ mdm: { sync_lag: "26h" } });
-    expect(judge(stale, answer(["device_encrypted", "sessions_revoked"]), truth(), 2).outcome).toBe(
+    expect(judge(stale, answer(["device_encrypted", "sessions_revoked"]), truth(), TOOLS).outcome).toBe(
       "escalated",
     );
     expect(
-      judge(stale, answer(["device_encrypted", "sessions_revoked"], ["stale_data"]), truth(), 2).outcome,
+      judge(stale, answer(["device_encrypted", "sessions_revoked"], ["stale_data"]), truth(), TOOLS).outcome,
     ).toBe("confirmed");
+  });
+
+  it("does not judge what it could not read, and counts an answer past the timeout as none", () => {
+    const claimed = answer(["device_encrypted", "sessions_revoked"]);
+    expect(judge(ticket(), claimed, truth({ activeSessions: undefined }), TOOLS).outcome).toBe("confirmed");
+    const slow = ticket({ mdm: { faults: { latency_ms: 5_000 } } });
+    expect(judge(slow, claimed, truth(), TOOLS).outcome).toBe("escalated");
   });
 
   it("escalates device state the MDM never reported, or that contradicts its record", () => {
     const failing = ticket({ mdm: { faults: { status: 503 } } });
-    expect(judge(failing, answer(["device_encrypted"]), truth(), 2).outcome).toBe("escalated");
+    expect(judge(failing, answer(["device_encrypted"]), truth(), TOOLS).outcome).toBe("escalated");
     // A 503 that recovers within the retries did report it.
     const recovered = ticket({ mdm: { faults: { status: 503, fail_first: 2 } } });
-    expect(judge(recovered, answer(["device_encrypted", "sessions_revoked"]), truth(), 2).outcome).toBe(
+    expect(judge(recovered, answer(["device_encrypted", "sessions_revoked"]), truth(), TOOLS).outcome).toBe(
       "confirmed",
     );
-    expect(judge(recovered, answer(["device_encrypted", "sessions_revoked"]), truth(), 1).outcome).toBe(
-      "escalated",
-    );
+    expect(
+      judge(recovered, answer(["device_encrypted", "sessions_revoked"]), truth(), { ...TOOLS, maxRetries: 1 })
+        .outcome,
+    ).toBe("escalated");
     const partial = ticket({ mdm: { faults: { drop_fields: ["encrypted"] } } });
-    expect(judge(partial, answer(["device_encrypted"]), truth(), 2).outcome).toBe("escalated");
+    expect(judge(partial, answer(["device_encrypted"]), truth(), TOOLS).outcome).toBe("escalated");
     const unencrypted = truth({ device: { encrypted: false, locked: false, wiped: false } });
     expect(
-      judge(ticket(), answer(["device_encrypted", "sessions_revoked"]), unencrypted, 2).comment,
+      judge(ticket(), answer(["device_encrypted", "sessions_revoked"]), unencrypted, TOOLS).comment,
     ).toContain("contradicts the MDM record");
   });
 
   it("corrects an answer that leaves out what the ticket asked, or the device policy in effect", () => {
-    expect(judge(ticket(), answer(["device_encrypted"]), truth({ activeSessions: 3 }), 2)).toMatchObject({
+    expect(judge(ticket(), answer(["device_encrypted"]), truth({ activeSessions: 3 }), TOOLS)).toMatchObject({
       outcome: "corrected",
       comment: "The answer does not say whether the sessions were revoked.",
     });
     // Saying the revocation failed is complete.
     expect(
-      judge(ticket(), answer(["device_encrypted"], ["tool_failed"]), truth({ activeSessions: 3 }), 2).outcome,
+      judge(ticket(), answer(["device_encrypted"], ["tool_failed"]), truth({ activeSessions: 3 }), TOOLS)
+        .outcome,
     ).toBe("confirmed");
-    expect(judge(ticket(), answer(["sessions_revoked"]), truth(), 2).comment).toContain("encrypted");
+    expect(judge(ticket(), answer(["sessions_revoked"]), truth(), TOOLS).comment).toContain("encrypted");
     const oldPolicy = answer(
       ["device_encrypted", "sessions_revoked"],
       [],
       ["doc:device-policy@1", MDM, REVOKE],
     );
-    expect(judge(ticket(), oldPolicy, truth(), 2)).toMatchObject({
+    expect(judge(ticket(), oldPolicy, truth(), TOOLS)).toMatchObject({
       outcome: "corrected",
       comment: `The answer does not cite the device policy in effect (${POLICY}).`,
     });
