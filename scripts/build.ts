@@ -12,7 +12,8 @@ import { build, type Plugin } from "esbuild";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const DIST = join(ROOT, "dist");
-const SOURCES = ["src", "mock-tools"];
+/** The bench's child processes run compiled too, as the assistant does under `npm start`. */
+const SOURCES = ["src", "mock-tools", "scripts/bench"];
 
 /** Every import between our modules stays an import, of the compiled `.js` file. */
 const oneFilePerModule: Plugin = {

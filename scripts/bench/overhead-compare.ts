@@ -16,7 +16,8 @@ export interface OverheadResult {
 }
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const CHILD = ["--import", "tsx", "--import", "./src/telemetry/register.ts", "scripts/bench/overhead.ts"];
+/** The assistant as `npm start` runs it: compiled (`npm run build`, which `npm run bench` runs first). */
+const CHILD = ["--import", "./dist/src/telemetry/register.js", "dist/scripts/bench/overhead.js"];
 
 type Mode = "off" | "on";
 

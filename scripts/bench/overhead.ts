@@ -2,7 +2,7 @@
  * One side of the overhead comparison, in its own process so that telemetry is either fully loaded
  * or not at all:
  *
- *   node --import tsx --import ./src/telemetry/register.ts scripts/bench/overhead.ts <requests> <warmup>
+ *   node --import ./dist/src/telemetry/register.js dist/scripts/bench/overhead.js <requests> <warmup>
  *
  * with OTEL_SDK_DISABLED=true for the "off" side. Starts the mock services and the simulated model
  * (SIM_LATENCY_MS=0), answers the questions one after another in process, and prints one JSON line:
