@@ -1,4 +1,4 @@
-import express, { type Request, type Response } from "express";
+import express, { type ErrorRequestHandler, type Request, type Response } from "express";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fetchUntraced } from "../scenarios/runner-api.ts";
@@ -92,6 +92,14 @@ export async function startCassette(plan: CassettePlan): Promise<{ url: string; 
       : { error: "replayed_failure", message: "a failed attempt, replayed" };
     res.status(attempt.status).json(mode === "fresh" && last ? asOfNow(answer) : answer);
   });
+
+  // A live call that failed (the service down, a world refused) reaches the assistant as a gateway error.
+  const gatewayError: ErrorRequestHandler = (error, _req, res, _next) => {
+    res
+      .status(502)
+      .json({ error: "replay_live_call_failed", message: error instanceof Error ? error.message : "failed" });
+  };
+  app.use(gatewayError);
 
   const server: Server = app.listen(0, "127.0.0.1");
   await new Promise<void>((resolve, reject) => {
