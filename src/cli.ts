@@ -292,11 +292,11 @@ const experimentCommand = program
 experimentCommand
   .command("run")
   .description("run generated (or filed) tickets through every arm and compare cost, latency and quality")
-  .option("--tickets <count>", "tickets to generate", positiveIntArgument("--tickets", 5_000), 200)
+  .option("--tickets <count>", "tickets to generate", wholeNumberArgument("--tickets", 1, 5_000), 200)
   .option(
     "--seed <seed>",
     "the generator's and analyst's seed",
-    positiveIntArgument("--seed", 2 ** 31 - 1),
+    wholeNumberArgument("--seed", 0, 2 ** 31 - 1),
     1,
   )
   .option(
@@ -308,7 +308,7 @@ experimentCommand
     "--tickets-file <file>",
     "a YAML list of {id?, request, world?} entries instead of generated tickets",
   )
-  .option("--concurrency <n>", "tickets in flight at once", positiveIntArgument("--concurrency", 64), 6)
+  .option("--concurrency <n>", "tickets in flight at once", wholeNumberArgument("--concurrency", 1, 64), 6)
   .option("--json", "print the report as one JSON object")
   .action(async (options: ExperimentOptions) => {
     const [{ runExperiment }, { generateTickets, loadTicketFile }, { experimentJson, experimentReport }] =
@@ -522,11 +522,12 @@ interface ExperimentOptions {
   json?: boolean;
 }
 
-function positiveIntArgument(option: string, max: number) {
+/** A whole-number option between `min` and `max`. */
+function wholeNumberArgument(option: string, min: number, max: number) {
   return (value: string) => {
     const parsed = Number(value);
-    if (!/^\d+$/.test(value) || parsed < 1 || parsed > max)
-      throw new InvalidArgumentError(`${option}: expected a whole number from 1 to ${max}`);
+    if (!/^\d+$/.test(value) || parsed < min || parsed > max)
+      throw new InvalidArgumentError(`${option}: expected a whole number from ${min} to ${max}`);
     return parsed;
   };
 }
