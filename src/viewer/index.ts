@@ -6,7 +6,13 @@ import type { Role } from "../shared/config.ts";
 import { FEEDBACK_OUTCOMES, TRACE_ID_PATTERN } from "../contracts/vocabulary.ts";
 import type { BearerTokens } from "../shared/bearer-tokens.ts";
 import type { FeedbackRecord, TraceStore } from "../store/trace-store.ts";
-import { isNamedQuery, listTraces, NAMED_QUERIES, traceFiltersSchema } from "../store/queries.ts";
+import {
+  isNamedQuery,
+  listTraces,
+  NAMED_QUERIES,
+  namedQueryOptionsSchema,
+  traceFiltersSchema,
+} from "../store/queries.ts";
 import { log } from "../instrumentation/log.ts";
 import { canSeeRestricted, login, logout, requireSignIn, sameOrigin, showLogin, viewerOf } from "./access.ts";
 import { errorPage, sendPage } from "./layout.ts";
@@ -93,10 +99,17 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
         errorPage(viewer, "No such saved question", `There is no query named ${name}.`),
       );
     }
+    const parsed = namedQueryOptionsSchema.safeParse({ limit: "200", ...rawOptions(req.query) });
+    if (!parsed.success)
+      return sendPage(
+        res,
+        400,
+        errorPage(viewer, "Bad query options", parsed.error.issues[0]?.message ?? ""),
+      );
     sendPage(
       res,
       200,
-      queryPage(name, NAMED_QUERIES[name](store, { limit: 200 }) as Record<string, unknown>[], viewer),
+      queryPage(name, NAMED_QUERIES[name](store, parsed.data) as Record<string, unknown>[], viewer),
     );
   });
 
@@ -232,4 +245,11 @@ async function readMetrics(metrics: () => Promise<string>): Promise<StageMetrics
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** The named query options a link may carry (one string each); anything else is ignored. */
+function rawOptions(query: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    ["group_by", "experiment"].flatMap((key) => (typeof query[key] === "string" ? [[key, query[key]]] : [])),
+  );
 }

@@ -21,12 +21,23 @@ function cell(column: string, value: unknown): SafeHtml {
   return html`${String(value)}`;
 }
 
-/** A route-outcomes row opens the trace list filtered to its route and prompt version. */
+/** A route-outcomes row opens the trace list filtered to its route and prompt version, or to its experiment arm. */
 function listLink(row: Record<string, unknown>): SafeHtml {
-  const filters = Object.entries({ route: row.route, prompt_version: row.prompt_version }).filter(
-    (entry): entry is [string, string] => typeof entry[1] === "string",
-  );
+  const filters = Object.entries({
+    route: row.route,
+    prompt_version: row.prompt_version,
+    experiment: row.experiment_id,
+    arm: row.experiment_arm,
+  }).filter((entry): entry is [string, string] => typeof entry[1] === "string");
   return html`<a href="/?${new URLSearchParams(filters).toString()}">traces</a>`;
+}
+
+/** route-outcomes groups per route, or per experiment arm: a link to the other grouping. */
+function groupingLink(name: NamedQuery, groupedByArm: boolean): SafeHtml {
+  if (name !== "route-outcomes") return html``;
+  return groupedByArm
+    ? html`<p><a href="/queries/route-outcomes">Group per route and prompt version</a></p>`
+    : html`<p><a href="/queries/route-outcomes?group_by=arm">Group per experiment arm</a></p>`;
 }
 
 /** `/queries/:name`: the rows of a named query, with links to the traces they name. */
@@ -36,7 +47,8 @@ export function queryPage(
   viewer: Viewer,
 ): string {
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  const linksToList = columns.includes("route") && !columns.includes("trace_id");
+  const linksToList =
+    (columns.includes("route") || columns.includes("experiment_arm")) && !columns.includes("trace_id");
   return page(
     { title: QUERY_TITLES[name], section: "traces", viewer },
     html`<p class="breadcrumb"><a href="/">Traces</a> › saved question</p>
@@ -45,6 +57,7 @@ export function queryPage(
         Named query <code>${name}</code>, also <code>GET /v1/queries/${name}</code> and
         <code>npm run cli -- query ${name}</code>.
       </p>
+      ${groupingLink(name, columns.includes("experiment_arm"))}
       ${
         rows.length === 0
           ? html`<p class="notice" role="status">No traces match.</p>`

@@ -204,6 +204,12 @@ describe("experiment run", () => {
     const rows = behind.match(/<tr>\s*<td class="nowrap"><time/g) ?? [];
     expect(rows).toHaveLength(report.arms[1]!.escalation_rate * 16);
     expect((await fetch(`${viewer.url}/experiments/exp-unknown`)).status).toBe(404);
+
+    // The saved question groups per arm too, each row a link to its traces.
+    const perArm = await (await fetch(`${viewer.url}/queries/route-outcomes?group_by=arm`)).text();
+    const armTraces = new URLSearchParams({ experiment: report.experiment, arm: "fast-only/v1" });
+    expect(perArm.replaceAll("&amp;", "&")).toContain(`href="/?${armTraces.toString()}"`);
+    expect((await fetch(`${viewer.url}/queries/route-outcomes?group_by=model`)).status).toBe(400);
   });
 
   it("refuses bad input with exit 2 before starting anything", async () => {
