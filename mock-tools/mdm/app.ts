@@ -44,11 +44,7 @@ export function createMdmApp(options: { world?: unknown; now?: () => Date } = {}
   const worldOfOwner = (req: Request) => worlds.of(req.query.owner);
   const app = createServiceApp("mdm");
 
-  serveWorldAdmin(app, {
-    schema: mdmWorldSchema,
-    worlds,
-    calls: () => worlds.all().reduce((sum, { state }) => sum + state.calls, 0),
-  });
+  serveWorldAdmin(app, { schema: mdmWorldSchema, worlds });
 
   // The truth an experiment's simulated analyst checks an answer against, whatever the faults.
   app.get("/admin/devices/:asset", loopbackOnly, (req, res) => {

@@ -36,11 +36,7 @@ export function createSessionsApp(options: { world?: unknown; now?: () => Date }
 
   const app = createServiceApp("sessions");
 
-  serveWorldAdmin(app, {
-    schema: sessionsWorldSchema,
-    worlds,
-    calls: () => worlds.all().reduce((sum, { state }) => sum + state.calls, 0),
-  });
+  serveWorldAdmin(app, { schema: sessionsWorldSchema, worlds });
   // The truth an experiment's simulated analyst checks an answer against, whatever the assistant's scopes.
   app.get("/admin/employees/:employee_id/sessions", loopbackOnly, (req, res) => {
     const params = parseOr400(employeeParamsSchema, req.params, res);

@@ -26,7 +26,7 @@ const entityParamsSchema = z.object({ entity: z.union([assetTagSchema, employeeI
  * service's world. That is what lets an experiment's tickets run side by side, each in its own world,
  * where one global world would force them to take turns.
  */
-export class Worlds<W, S> {
+export class Worlds<W, S extends { calls: number }> {
   private global!: LiveWorld<W, S>;
   private readonly byEntity = new Map<string, LiveWorld<W, S>>();
 
@@ -59,9 +59,11 @@ export class Worlds<W, S> {
     return (typeof entity === "string" ? this.byEntity.get(entity) : undefined) ?? this.global;
   }
 
-  /** Every live world, the service's first. */
-  all(): LiveWorld<W, S>[] {
-    return [this.global, ...this.byEntity.values()];
+  /** Calls answered since the service's world was last set, entity worlds included. */
+  calls(): number {
+    let calls = this.global.state.calls;
+    for (const { state } of this.byEntity.values()) calls += state.calls;
+    return calls;
   }
 
   get globalWorld(): W {
@@ -78,9 +80,9 @@ export class Worlds<W, S> {
  * (which resets its state and drops entity worlds), the experiment runner sets one entity's world, and
  * tests read back how many calls the service received.
  */
-export function serveWorldAdmin<T extends z.ZodType, S>(
+export function serveWorldAdmin<T extends z.ZodType, S extends { calls: number }>(
   app: Express,
-  options: { schema: T; worlds: Worlds<z.infer<T>, S>; calls: () => number },
+  options: { schema: T; worlds: Worlds<z.infer<T>, S> },
 ) {
   const { schema, worlds } = options;
   app.put("/admin/world", loopbackOnly, (req, res) => {
@@ -113,6 +115,6 @@ export function serveWorldAdmin<T extends z.ZodType, S>(
     res.status(204).end();
   });
   app.get("/admin/calls", loopbackOnly, (_req, res) => {
-    res.json({ calls: options.calls() });
+    res.json({ calls: worlds.calls() });
   });
 }

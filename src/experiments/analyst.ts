@@ -1,9 +1,7 @@
 import type { Answer } from "../agent/synthesizer.ts";
+import { DEVICE_POSTURE_BUDGET_S } from "../agent/tools/mdm-lookup-device.ts";
 import type { FeedbackOutcome } from "../contracts/vocabulary.ts";
 import type { Ticket } from "./tickets.ts";
-
-/** Device data older than this is stale: the diagnosis's freshness budget for device posture. */
-const FRESHNESS_BUDGET_MS = 60 * 60 * 1000;
 
 /** What really was, read from the mock services after the answer: the analyst knows it, the assistant did not. */
 export interface Truth {
@@ -57,7 +55,7 @@ export function judge(ticket: Ticket, answer: Answer, truth: Truth, tools: ToolP
       escalations.push("the answer states the device's encryption, which the MDM did not report");
     else if (contradicts(deviceClaims, truth.device))
       escalations.push("the answer's device state contradicts the MDM record");
-    else if (mdm.sync_lag > FRESHNESS_BUDGET_MS && !caveats.has("stale_data"))
+    else if (mdm.sync_lag > DEVICE_POSTURE_BUDGET_S * 1000 && !caveats.has("stale_data"))
       escalations.push("the answer states the device's encryption from a stale snapshot as current");
   }
 

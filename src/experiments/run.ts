@@ -1,13 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { Config } from "../shared/config.ts";
-import { percentile } from "../shared/measures.ts";
-import type { Answer } from "../agent/synthesizer.ts";
+import { percentile, spanMs } from "../shared/measures.ts";
 import type { RunningServices } from "../services/start-services.ts";
 import type { TraceStore } from "../store/trace-store.ts";
 import type { ArmReport, ExperimentReport } from "../store/experiment-row.ts";
 import { completeTrace } from "../lifecycle/trace-completion.ts";
 import { recordFeedback } from "../lifecycle/feedback.ts";
-import { summarize } from "../lifecycle/trace-summary.ts";
+import { modelUsage, rootOf } from "../trace/request.ts";
 import { governanceFor } from "../governance/runtime.ts";
 import { flushTelemetry } from "../telemetry/handle.ts";
 import { fetchUntraced, putWorld, startRunnerApi, type RunnerApi } from "../scenarios/runner-api.ts";
@@ -162,13 +161,14 @@ async function runTicket(
     Object.values(services.started),
     governance,
   );
-  const summary = summarize(traceId, spans, diagnosis, null);
+  // The summary completeTrace stored holds these too; the spans are at hand.
+  const root = rootOf(spans);
   const truth = { ...(await readTruth(ticket, services)), devicePolicy: analyst.devicePolicy };
-  const verdict = judge(ticket, answer as Answer, truth, {
+  const verdict = judge(ticket, answer, truth, {
     timeoutMs: api.config.toolTimeoutMs,
     maxRetries: api.config.toolMaxRetries,
   });
-  const answeredAt = summary ? Number(summary.startNs / 1_000_000n) + summary.durationMs : Date.now();
+  const answeredAt = root ? Number(root.endNs / 1_000_000n) : Date.now();
   recordFeedback(
     store,
     governance,
@@ -177,8 +177,8 @@ async function runTicket(
   );
   return {
     traceId,
-    costUsd: summary?.costUsd ?? 0,
-    latencyMs: summary?.durationMs ?? 0,
+    costUsd: modelUsage(spans).costUsd,
+    latencyMs: root ? spanMs(root) : 0,
     unsupported: diagnosis.verdict === "unsupported",
     escalated: verdict.outcome === "escalated",
     corrected: verdict.outcome === "corrected",

@@ -125,7 +125,7 @@ export function experimentPage(viewer: Viewer, { report, createdAt }: StoredExpe
     text: (arm: ArmReport) => string,
   ) =>
     barChart(
-      `${id}`,
+      id,
       title,
       `${title} per arm, with the 95% interval.`,
       arms.map((arm) => ({ label: arm.arm, value: value(arm), text: text(arm) })),

@@ -1,14 +1,8 @@
 import express, { type ErrorRequestHandler, type Request, type Response } from "express";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fetchUntraced } from "../scenarios/runner-api.ts";
-import {
-  WhatIfError,
-  type RecordedAttempt,
-  type RecordedModelCall,
-  type RecordedToolCall,
-  type Recording,
-} from "./recording.ts";
+import { fetchUntraced, putWorld } from "../scenarios/runner-api.ts";
+import type { RecordedAttempt, RecordedModelCall, RecordedToolCall, Recording } from "./recording.ts";
 
 /** How the replay serves one tool: as recorded, as recorded but fresh (as of now), or live in a healthy world. */
 export type ToolMode = "recorded" | "fresh" | "live";
@@ -175,25 +169,19 @@ function asOfNow(body: unknown): unknown {
  * ticket) or the service's, without faults and with every scope. The entity's world is put back after.
  */
 async function inHealthyWorld(service: string, entity: string, call: () => Promise<void>) {
-  const world = `${service}/admin/worlds/${encodeURIComponent(entity)}`;
-  const current = await fetchUntraced(world);
+  const path = `/admin/worlds/${encodeURIComponent(entity)}`;
+  const current = await fetchUntraced(`${service}${path}`);
   const own = current.ok ? ((await current.json()) as Record<string, unknown>) : undefined;
-  const put = (body: unknown) =>
-    fetchUntraced(world, {
-      method: "PUT",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-  const healthy = await put(
+  await putWorld(
+    service,
+    path,
     own ? asWorldSection({ ...own, faults: undefined, service_account_scopes: undefined }) : {},
   );
-  if (!healthy.ok)
-    throw new WhatIfError(`${service} refused a healthy world for ${entity}: ${healthy.status}`);
   try {
     await call();
   } finally {
-    if (own) await put(asWorldSection(own));
-    else await fetchUntraced(world, { method: "DELETE" });
+    if (own) await putWorld(service, path, asWorldSection(own));
+    else await fetchUntraced(`${service}${path}`, { method: "DELETE" });
   }
 }
 

@@ -2,7 +2,7 @@ import { ATTR } from "../contracts/semconv.ts";
 import { diagnose, type Diagnosis } from "../diagnosis/index.ts";
 import type { SpanRecord, TraceStore } from "../store/trace-store.ts";
 import { text } from "../trace/attribute-values.ts";
-import { readTrace } from "../trace/facts.ts";
+import { readTrace, type ToolCall } from "../trace/facts.ts";
 import { rootOf } from "../trace/request.ts";
 import { WhatIfError } from "./recording.ts";
 
@@ -49,6 +49,14 @@ export function changeName(change: Change): string {
   }
 }
 
+/** A tool result older than its freshness budget: what `fresh-data` changes. */
+export const isStale = (call: ToolCall) =>
+  call.ageS !== undefined && call.freshnessBudgetS !== undefined && call.ageS > call.freshnessBudgetS;
+
+/** A tool call refused for a missing scope: what `restore-scope` changes. */
+export const refusedForScope = (call: ToolCall) =>
+  call.httpStatus === 403 || call.errorType === "insufficient_scope";
+
 /**
  * The changes that could alter this trace's answer, each read from the trace's safe metadata alone
  * (no restricted payload): data older than its budget, a call refused for a missing scope, each tool
@@ -58,13 +66,8 @@ export function changeName(change: Change): string {
 export function applicableChanges(spans: readonly SpanRecord[], diagnosis: Diagnosis): Change[] {
   const facts = readTrace(spans);
   const calls = facts.toolCalls;
-  const stale = calls.some(
-    (call) =>
-      call.ageS !== undefined && call.freshnessBudgetS !== undefined && call.ageS > call.freshnessBudgetS,
-  );
-  const scopeRefused = calls.some(
-    (call) => call.httpStatus === 403 || call.errorType === "insufficient_scope",
-  );
+  const stale = calls.some(isStale);
+  const scopeRefused = calls.some(refusedForScope);
   const failedTools = [
     ...new Set(calls.filter((call) => call.outcome !== "success").map((call) => call.tool)),
   ];

@@ -2,7 +2,7 @@ import { SemanticConventions as SC } from "@arizeai/openinference-semantic-conve
 import { ATTR } from "../contracts/semconv.ts";
 import type { Governance } from "../governance/runtime.ts";
 import type { SpanRecord, TraceStore } from "../store/trace-store.ts";
-import { readTrace, type ToolCall } from "../trace/facts.ts";
+import { readTrace, type ToolCall, type TraceFacts } from "../trace/facts.ts";
 import { rootOf } from "../trace/request.ts";
 import { numeric, parsedJson, text } from "../trace/attribute-values.ts";
 
@@ -53,6 +53,8 @@ export interface Recording {
   synthesizer: RecordedModelCall;
   toolCalls: RecordedToolCall[];
   spans: SpanRecord[];
+  /** The spans read once: what the diff compares the replay's answer with. */
+  facts: TraceFacts;
 }
 
 /** Throws a WhatIfError unless the store holds the trace and the restricted tier its payloads; reads none of them. */
@@ -108,6 +110,7 @@ export function readRecording(
       call,
     })),
     spans,
+    facts,
   };
 }
 

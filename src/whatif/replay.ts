@@ -15,7 +15,7 @@ import type { TraceStore } from "../store/trace-store.ts";
 import { flushTelemetry } from "../telemetry/handle.ts";
 import { readTrace } from "../trace/facts.ts";
 import { startCassette, TOOL_ROUTES, type CassettePlan } from "./cassettes.ts";
-import { applicableChanges, changeName, type Change } from "./changes.ts";
+import { applicableChanges, changeName, isStale, refusedForScope, type Change } from "./changes.ts";
 import { readRecording, WhatIfError, type Recording } from "./recording.ts";
 
 export interface WhatIfDiff {
@@ -155,13 +155,10 @@ function planFor(recording: Recording, change: Change, services: RunningServices
   const calls = recording.toolCalls.map((toolCall) => toolCall.call);
   const tools: CassettePlan["tools"] = {};
   if (change.kind === "fresh-data") {
-    for (const call of calls)
-      if (call.ageS !== undefined && call.freshnessBudgetS !== undefined && call.ageS > call.freshnessBudgetS)
-        tools[call.tool] = "fresh";
+    for (const call of calls.filter(isStale)) tools[call.tool] = "fresh";
   }
   if (change.kind === "restore-scope") {
-    for (const call of calls)
-      if (call.httpStatus === 403 || call.errorType === "insufficient_scope") tools[call.tool] = "live";
+    for (const call of calls.filter(refusedForScope)) tools[call.tool] = "live";
   }
   if (change.kind === "tool-ok") {
     if (!calls.some((call) => call.tool === change.tool))
@@ -221,7 +218,7 @@ function diffOf(
   replay: ReturnType<typeof readTrace>,
   diagnosis: Diagnosis,
 ): WhatIfDiff {
-  const before = readTrace(recording.spans).syntheses[0];
+  const before = recording.facts.syntheses[0];
   const after = replay.syntheses[0];
   const kinds = (items: { kind: string }[] | undefined) => new Set(items?.map((item) => item.kind) ?? []);
   const minus = (left: Set<string>, right: Set<string>) => [...left].filter((item) => !right.has(item));

@@ -5,7 +5,7 @@ import { ATTR } from "../../contracts/semconv.ts";
 import { callHttpTool, type ServiceEndpoint, type ToolDefinition, type ToolResult } from "./http-tool.ts";
 
 /** Device posture older than an hour does not verify anything (device policy v2). */
-const DEVICE_POSTURE_BUDGET_S = 3_600;
+export const DEVICE_POSTURE_BUDGET_S = 3_600;
 
 const lookupArguments = z.object({ asset_tag: z.string().regex(/^[A-Z]{2,3}-\d{3,6}$/) });
 
