@@ -95,6 +95,16 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
+  {
+    // The stores are asynchronous (one engine is a server): a call left without await is a bug.
+    files: ["**/*.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { arguments: false } }],
+      "@typescript-eslint/await-thenable": "error",
+    },
+  },
   { files: ["src/telemetry/**", "test/**", "scripts/**"], rules: { "no-restricted-imports": "off" } },
   {
     files: ["src/**", "mock-tools/**", "scripts/**"],

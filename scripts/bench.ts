@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { TraceStore } from "../src/store/trace-store.ts";
+import { openTraceStore } from "../src/store/trace-store.ts";
 import { fillStore } from "./bench/fill.ts";
 import { measureIngest } from "./bench/ingest.ts";
 import { compareOverhead } from "./bench/overhead-compare.ts";
@@ -38,16 +38,16 @@ try {
   );
   const ingest = await measureIngest(size.ingestSpans, dir);
   const storePath = join(dir, "store.db");
-  const store = new TraceStore(storePath);
+  const store = await openTraceStore(storePath);
   progress(`filling a store with ${size.traces} traces`);
   let reported = 0;
-  const filled = fillStore(store, size.traces, STORE_SEED, (traces) => {
+  const filled = await fillStore(store, size.traces, STORE_SEED, (traces) => {
     if (traces - reported < size.traces / 10) return;
     reported = traces;
     progress(`  ${traces} traces, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   });
-  const queries = measureQueries(store, size.queryRuns);
-  store.close();
+  const queries = await measureQueries(store, size.queryRuns);
+  await store.close();
   const result: BenchResult = {
     store: filled,
     ingest,

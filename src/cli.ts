@@ -4,7 +4,7 @@ import { Presets, SingleBar } from "cli-progress";
 import { ConfigError, loadConfig, type Config } from "./shared/config.ts";
 import { TRACE_ID_PATTERN } from "./contracts/vocabulary.ts";
 import { startServices, type RunningServices } from "./services/start-services.ts";
-import { TraceStore } from "./store/trace-store.ts";
+import { openTraceStore, type TraceStore } from "./store/trace-store.ts";
 import { renderTree } from "./trace/tree.ts";
 import { flushTelemetry, shutdownTelemetry } from "./telemetry/handle.ts";
 import { builtInScenarioFiles, loadScenario, ScenarioError, type Scenario } from "./scenarios/scenario.ts";
@@ -15,6 +15,7 @@ import { governanceFor } from "./governance/runtime.ts";
 import { enforceRetentionPolicy } from "./lifecycle/retention.ts";
 import { isNamedQuery, NAMED_QUERIES, namedQueryOptionsSchema } from "./store/queries.ts";
 import { toOtlpJson } from "./store/otlp.ts";
+import { StoreUnavailableError } from "./store/store-errors.ts";
 import {
   OTLP_PROTOCOLS,
   OtlpPusher,
@@ -64,7 +65,9 @@ async function serve(config: Config) {
     loadApi(),
     loadWhatIf(),
   ]);
-  const store = new TraceStore(config.traceStore, { backgroundCheckpoints: true });
+  const store = await openTraceStore(config.traceStore, { backgroundCheckpoints: true });
+  // Refused at start-up, not at the first kept payload.
+  if (config.governance === "on") await governanceFor(config).restricted.opened();
   const assistant = createAssistant(config, services.urls);
   const exporters = Object.values(services.started);
   const onAnswered = (traceId: string) => {
@@ -73,15 +76,18 @@ async function serve(config: Config) {
     );
   };
   const settler = new TraceSettler(store, governanceFor(config), config.traceSettle);
+  await settler.recover();
   if (settler.watching > 0)
     log.info({ traces: settler.watching }, "diagnosing the traces a previous run left undiagnosed");
+  let settlingNow = false;
   const settling = setInterval(
     () => {
-      try {
-        settler.settle();
-      } catch (error) {
-        log.error({ err: error }, "settling traces failed");
-      }
+      if (settlingNow) return;
+      settlingNow = true;
+      settler
+        .settle()
+        .catch((error: unknown) => log.error({ err: error }, "settling traces failed"))
+        .finally(() => (settlingNow = false));
     },
     Math.min(Math.max(config.traceSettle / 4, 250), 5_000),
   ).unref();
@@ -91,8 +97,8 @@ async function serve(config: Config) {
       onSpansReceived: settler.spansArrived,
       whatIf: {
         // Only where the recording was kept: a sampled-out trace has nothing to replay.
-        changes: (traceId) =>
-          governanceFor(config).restricted.has(traceId) ? applicableChangeNames(store, traceId) : [],
+        changes: async (traceId) =>
+          (await governanceFor(config).restricted.has(traceId)) ? applicableChangeNames(store, traceId) : [],
         run: (traceId, change, reader) =>
           whatIf(traceId, parseChange(change), config, services, store, `trace-viewer:${reader.role}`),
       },
@@ -111,7 +117,7 @@ async function serve(config: Config) {
     clearInterval(retention);
     clearInterval(settling);
     server.close();
-    store.close();
+    void store.close();
   });
   return { services, url, store };
 }
@@ -119,18 +125,18 @@ async function serve(config: Config) {
 /** Opens the configured trace store for one command, and closes it once the command is done with it. */
 async function withStore<T>(use: (store: TraceStore, config: Config) => T | Promise<T>): Promise<T> {
   const config = loadConfig();
-  const store = new TraceStore(config.traceStore);
+  const store = await openTraceStore(config.traceStore);
   try {
     return await use(store, config);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 /** A stored trace's spans; a trace id the store does not hold is bad input. */
-function storedSpans(store: TraceStore, traceId: string) {
-  const spans = store.spansOf(traceId);
-  if (spans.length === 0) throw new UsageError(`no trace ${traceId} in ${store.path}`);
+async function storedSpans(store: TraceStore, traceId: string) {
+  const spans = await store.spansOf(traceId);
+  if (spans.length === 0) throw new UsageError(`no trace ${traceId} in ${store.location}`);
   return spans;
 }
 
@@ -270,7 +276,7 @@ program
     );
     const config = loadConfig();
     const [services, { replay }] = await Promise.all([startServicesFor(config, options.json), loadReplay()]);
-    const store = new TraceStore(config.traceStore);
+    const store = await openTraceStore(config.traceStore);
     let allPassed = true;
     try {
       for (const [index, scenario] of scenarios.entries()) {
@@ -280,7 +286,7 @@ program
         console.log(options.json ? JSON.stringify(replayJson(result)) : replayReport(result));
       }
     } finally {
-      store.close();
+      await store.close();
       await services.stop();
     }
     process.exitCode = allPassed ? 0 : 1;
@@ -325,7 +331,7 @@ experimentCommand
     // Hundreds of answers, a tenth with tool failures by design: the report says what matters.
     quietLogsFor(false);
     const services = await startServicesFor(config, options.json);
-    const store = new TraceStore(config.traceStore);
+    const store = await openTraceStore(config.traceStore);
     const bar = progressBar(`${tickets.length} tickets × ${arms.length} arms`);
     try {
       bar.start(tickets.length, 0);
@@ -345,7 +351,7 @@ experimentCommand
       console.log(options.json ? JSON.stringify(experimentJson(report)) : experimentReport(report));
     } finally {
       bar.stop();
-      store.close();
+      await store.close();
       await services.stop();
     }
   });
@@ -356,9 +362,9 @@ program
   .argument("<traceId>", "32 hex characters", traceIdArgument)
   .option("--json", "print the diagnosis as JSON")
   .action((traceId: string, options: { json?: boolean }) =>
-    withStore((store) => {
-      const spans = storedSpans(store, traceId);
-      const diagnosis = recordDiagnosis(store, traceId, spans);
+    withStore(async (store) => {
+      const spans = await storedSpans(store, traceId);
+      const diagnosis = await recordDiagnosis(store, traceId, spans);
       if (options.json) console.log(JSON.stringify({ traceId, diagnosis }));
       else console.log(diagnosisLines(spans, diagnosis).join("\n"));
     }),
@@ -385,7 +391,7 @@ program
       const issue = parsed.error.issues[0];
       throw new UsageError(`--${String(issue?.path[0]).replace("_", "-")}: ${issue?.message}`);
     }
-    const rows = await withStore((store) => NAMED_QUERIES[name](store, parsed.data));
+    const rows = await withStore(async (store): Promise<object[]> => NAMED_QUERIES[name](store, parsed.data));
     if (options.json) console.log(JSON.stringify({ query: name, limit: parsed.data.limit, rows }));
     else if (rows.length === 0) console.log(`${name}: no traces`);
     else console.table(rows);
@@ -407,8 +413,8 @@ traceCommand
   .description("print a stored trace as a span tree with its key attributes")
   .argument("<traceId>", "32 hex characters", traceIdArgument)
   .action((traceId: string) =>
-    withStore((store) => {
-      for (const line of renderTree(storedSpans(store, traceId))) console.log(line);
+    withStore(async (store) => {
+      for (const line of renderTree(await storedSpans(store, traceId))) console.log(line);
     }),
   );
 
@@ -420,7 +426,9 @@ traceCommand
   .action(async (traceId: string, options: { format: string }) => {
     if (options.format !== "otlp-json")
       throw new UsageError(`unknown format ${options.format}; expected otlp-json`);
-    await withStore((store) => console.log(JSON.stringify(toOtlpJson(storedSpans(store, traceId)))));
+    await withStore(async (store) =>
+      console.log(JSON.stringify(toOtlpJson(await storedSpans(store, traceId)))),
+    );
   });
 
 traceCommand
@@ -435,10 +443,10 @@ traceCommand
     const { whatIf, whatIfAll } = await loadWhatIf();
     const change = options.whatIf === "all" ? "all" : usage(() => parseChange(options.whatIf));
     const config = loadConfig();
-    const store = new TraceStore(config.traceStore);
+    const store = await openTraceStore(config.traceStore);
     try {
       // Read the recording before starting anything: a trace that cannot be replayed is bad input.
-      usage(() => checkReplayable(store, governanceFor(config), traceId));
+      await usage(() => checkReplayable(store, governanceFor(config), traceId));
       const services = await startServicesFor(config, options.json);
       try {
         if (change === "all") {
@@ -452,7 +460,7 @@ traceCommand
         await services.stop();
       }
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -482,19 +490,19 @@ traceCommand
       headers: usage(() => withApiToken(parseHeaders(options.header), config.incidentApiToken)),
     };
     await withStore(async (store) => {
-      if (traceId) storedSpans(store, traceId);
-      const traceIds = options.all ? store.traceIds() : [traceId as string];
+      if (traceId) await storedSpans(store, traceId);
+      const traceIds = options.all ? await store.traceIds() : [traceId as string];
       const pusher = new OtlpPusher(target);
       let spans = 0;
       let annotations = 0;
       try {
         for (const [index, id] of traceIds.entries()) {
-          const traceSpans = store.spansOf(id);
+          const traceSpans = await store.spansOf(id);
           // Pushing is not part of any trace: keep its own HTTP calls out of the store.
           await context.with(suppressTracing(context.active()), async () => {
             await pusher.pushSpans(traceSpans);
             if (options.annotations)
-              annotations += await pusher.pushPhoenixAnnotations(store.annotationsOf(id));
+              annotations += await pusher.pushPhoenixAnnotations(await store.annotationsOf(id));
           });
           spans += traceSpans.length;
           if (options.all) process.stderr.write(`\rpushed ${index + 1}/${traceIds.length} traces`);
@@ -584,12 +592,18 @@ function defaultProtocol(): OtlpProtocol {
 
 /** An error from reading the options (an endpoint, arms, a change) is bad input: exit code 2. */
 function usage<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
+  const asUsageError = (error: unknown) => {
     if (error instanceof PushError || error instanceof ArmError || error instanceof WhatIfError)
-      throw new UsageError(error.message);
-    throw error;
+      return new UsageError(error.message);
+    return error;
+  };
+  try {
+    const result = read();
+    return result instanceof Promise
+      ? (result.catch((error: unknown) => Promise.reject(asUsageError(error))) as T)
+      : result;
+  } catch (error) {
+    throw asUsageError(error);
   }
 }
 
@@ -605,7 +619,8 @@ try {
     error instanceof ConfigError ||
     error instanceof UsageError ||
     error instanceof ScenarioError ||
-    error instanceof WhatIfError
+    error instanceof WhatIfError ||
+    error instanceof StoreUnavailableError
   ) {
     console.error(pc.red(error.message));
     process.exit(2);

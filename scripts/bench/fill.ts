@@ -5,30 +5,27 @@ import { summarize } from "../../src/lifecycle/trace-summary.ts";
 import type { TraceSummary } from "../../src/store/summary-row.ts";
 import { generateTraces } from "./generate.ts";
 
-/** Spans per write transaction while filling: large enough that commits cost little. */
+/** Spans per write while filling: large enough that commits cost little. */
 const SPANS_PER_TRANSACTION = 4096;
 
 /**
  * Fills `store` with `count` generated traces as the trace store keeps them (the always-kept tier:
  * raw prompts, payloads and answers live in the restricted store, SPEC section 7) and the summary
- * rows the assistant writes for them (its own diagnosis and summary code), a few thousand rows per transaction.
+ * rows the assistant writes for them (its own diagnosis and summary code), a few thousand spans at a time.
  */
-export function fillStore(
+export async function fillStore(
   store: TraceStore,
   count: number,
   seed: number,
   onProgress: (traces: number) => void = () => {},
-): { traces: number; spans: number } {
+): Promise<{ traces: number; spans: number }> {
   let spans: SpanRecord[] = [];
   let summaries: TraceSummary[] = [];
   let traces = 0;
   let spanCount = 0;
-  const write = store.db.transaction(() => {
-    store.addSpans(spans);
-    for (const summary of summaries) store.upsertSummary(summary);
-  });
-  const flush = () => {
-    write();
+  const flush = async () => {
+    await store.addSpans(spans);
+    for (const summary of summaries) await store.upsertSummary(summary);
     onProgress(traces);
     spans = [];
     summaries = [];
@@ -40,9 +37,9 @@ export function fillStore(
     spans.push(...kept);
     traces += 1;
     spanCount += kept.length;
-    if (spans.length >= SPANS_PER_TRANSACTION) flush();
+    if (spans.length >= SPANS_PER_TRANSACTION) await flush();
   }
-  if (spans.length > 0) flush();
+  if (spans.length > 0) await flush();
   return { traces, spans: spanCount };
 }
 

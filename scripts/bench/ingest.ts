@@ -7,8 +7,10 @@ import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import express from "express";
 import { createOtlpReceiver } from "../../src/api/otlp-receiver.ts";
-import { toSpanRow, TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
-import { SqliteSpanExporter } from "../../src/telemetry/sqlite-span-exporter.ts";
+import { openTraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
+import { toSpanRow } from "../../src/store/records.ts";
+import { SqliteTraceStore } from "../../src/store/sqlite-store.ts";
+import { StoreSpanExporter } from "../../src/telemetry/store-span-exporter.ts";
 import { startModuleWorker } from "../../src/shared/worker-thread.ts";
 import { generateSpans } from "./generate.ts";
 import type { SenderSettings } from "./otlp-senders.ts";
@@ -111,7 +113,7 @@ export async function measureOverload(spanCount: number, dir: string): Promise<O
 /** The raw and exporter rates; the spans are garbage once this returns, before the OTLP run. */
 async function inProcessWrites(spanCount: number, dir: string) {
   const spans = generateSpans(spanCount, SEED);
-  const raw = rawInserts(spans, join(dir, "ingest-raw.db"));
+  const raw = await rawInserts(spans, join(dir, "ingest-raw.db"));
   progress(`ingest raw: ${Math.round(raw)} rows/s`);
   const exporter = await exporterWrites(spans.map(toReadableSpan), join(dir, "ingest-exporter.db"));
   progress(
@@ -124,19 +126,20 @@ function perSecond(count: number, startedMs: number): number {
   return (count * 1000) / (performance.now() - startedMs);
 }
 
-function expectStored(path: string, count: number) {
-  const store = new TraceStore(path);
-  const stored = store.db.prepare("SELECT COUNT(*) FROM spans").pluck().get() as number;
-  store.close();
+async function expectStored(path: string, count: number) {
+  const store = await openTraceStore(path);
+  const [row] = await store.select<{ spans: bigint }>("SELECT COUNT(*) AS spans FROM spans");
+  const stored = Number(row?.spans);
+  await store.close();
   if (stored !== count) throw new Error(`${path} holds ${stored} spans, not ${count}`);
 }
 
-function rawInserts(spans: readonly SpanRecord[], path: string): number {
+async function rawInserts(spans: readonly SpanRecord[], path: string): Promise<number> {
   // The store's own serialization, bound by position: the cheapest way to insert these rows.
   const serialized = spans.map(toSpanRow);
   const columns = Object.keys(serialized[0] ?? {});
   const rows = serialized.map((row) => Object.values(row));
-  const store = new TraceStore(path);
+  const store = new SqliteTraceStore(path);
   const insert = store.db.prepare(
     `INSERT INTO spans (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
   );
@@ -146,13 +149,13 @@ function rawInserts(spans: readonly SpanRecord[], path: string): number {
   const started = performance.now();
   for (const batch of batchesOf(rows, BATCH)) insertBatch(batch);
   const rate = perSecond(rows.length, started);
-  store.close();
-  expectStored(path, rows.length);
+  await store.close();
+  await expectStored(path, rows.length);
   return rate;
 }
 
 async function exporterWrites(spans: readonly ReadableSpan[], path: string): Promise<IngestRun> {
-  const exporter = new SqliteSpanExporter(path);
+  const exporter = new StoreSpanExporter(path);
   const exportBatch = (batch: ReadableSpan[]) =>
     new Promise<void>((resolve, reject) =>
       exporter.export(batch, (result: ExportResult) =>
@@ -171,7 +174,7 @@ async function exporterWrites(spans: readonly ReadableSpan[], path: string): Pro
   const spansPerS = perSecond(spans.length, started);
   delay.disable();
   await exporter.shutdown();
-  expectStored(path, spans.length);
+  await expectStored(path, spans.length);
   return { spansPerS, delayP99Ms: significant(delay.percentile(99) / 1e6, 3) };
 }
 
@@ -180,7 +183,7 @@ async function exporterWrites(spans: readonly ReadableSpan[], path: string): Pro
  * until its queue has drained into the store. The event-loop delay is what other requests would wait.
  */
 async function otlpPosts(spanCount: number, path: string, load = NORMAL_LOAD): Promise<OtlpRun> {
-  const store = new TraceStore(path);
+  const store = await openTraceStore(path);
   // Governance on, as in production: the receiver governs what it stores.
   const config = loadConfig({ TRACE_STORE: path, RESTRICTED_STORE: join(dirname(path), "restricted.db") });
   const receiver = createOtlpReceiver(store, config, { maxQueuedSpans: load.maxQueuedSpans });
@@ -215,7 +218,7 @@ async function otlpPosts(spanCount: number, path: string, load = NORMAL_LOAD): P
   await senders.terminate();
   server.close();
   await once(server, "close");
-  store.close();
-  expectStored(path, spanCount);
+  await store.close();
+  await expectStored(path, spanCount);
   return { spansPerS, delayP99Ms: significant(delay.percentile(99) / 1e6, 3), refused };
 }

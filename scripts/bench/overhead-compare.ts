@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { TraceStore } from "../../src/store/trace-store.ts";
+import { openTraceStore } from "../../src/store/trace-store.ts";
 import type { OverheadSample } from "./overhead.ts";
 import { median, progress, significant } from "./stats.ts";
 
@@ -46,7 +46,7 @@ export async function compareOverhead(
   const medianOf = (mode: Mode) => median(samples[mode].flatMap((sample) => sample.wall_ms));
   const cpuPerRequest = (mode: Mode) =>
     samples[mode].reduce((total, sample) => total + sample.cpu_ms, 0) / (requests * rounds);
-  const spans = spansPerTrace(onStores);
+  const spans = await spansPerTrace(onStores);
   const medianOff = significant(medianOf("off"));
   const medianOn = significant(medianOf("on"));
   const cpuAdded = significant(cpuPerRequest("on") - cpuPerRequest("off"));
@@ -91,17 +91,17 @@ function runChild(mode: Mode, traceStore: string, requests: number, warmup: numb
 }
 
 /** Median spans per trace in the "on" stores: all four processes, and the assistant's own. */
-function spansPerTrace(paths: readonly string[]): { all: number; assistant: number } {
-  const counts = paths.flatMap((path) => {
-    const store = new TraceStore(path);
-    const rows = store.db
-      .prepare(
-        `SELECT COUNT(*) AS spans, SUM(service = 'incident-assistant') AS assistant FROM spans GROUP BY trace_id`,
-      )
-      .all() as { spans: number; assistant: number }[];
-    store.close();
-    return rows;
-  });
+async function spansPerTrace(paths: readonly string[]): Promise<{ all: number; assistant: number }> {
+  const counts = [];
+  for (const path of paths) {
+    const store = await openTraceStore(path);
+    const rows = await store.select<{ spans: bigint; assistant: bigint }>(
+      `SELECT COUNT(*) AS spans, SUM(CASE WHEN service = 'incident-assistant' THEN 1 ELSE 0 END) AS assistant
+       FROM spans GROUP BY trace_id`,
+    );
+    await store.close();
+    counts.push(...rows.map((row) => ({ spans: Number(row.spans), assistant: Number(row.assistant) })));
+  }
   if (counts.length === 0) throw new Error("the telemetry-on runs stored no spans");
   return {
     all: median(counts.map((row) => row.spans)),

@@ -11,11 +11,11 @@ const PAGE: NamedQueryOptions = { limit: 100 };
  * Runs each named query `runs` times for a page of rows (after one untimed run that warms the page
  * cache); the time to fetch every matching row is reported on stderr alongside.
  */
-export function measureQueries(store: TraceStore, runs: number): QueryLatency {
+export async function measureQueries(store: TraceStore, runs: number): Promise<QueryLatency> {
   const latency = {} as QueryLatency;
   for (const name of Object.keys(NAMED_QUERIES) as NamedQuery[]) {
-    const page = time(() => NAMED_QUERIES[name](store, PAGE), runs);
-    const all = time(() => NAMED_QUERIES[name](store), runs);
+    const page = await time(() => NAMED_QUERIES[name](store, PAGE), runs);
+    const all = await time(() => NAMED_QUERIES[name](store), runs);
     latency[name] = { p50_ms: page.p50, p95_ms: page.p95 };
     progress(
       `query ${name}: page of ${page.rows} rows p50 ${page.p50} ms, p95 ${page.p95} ms;` +
@@ -25,12 +25,15 @@ export function measureQueries(store: TraceStore, runs: number): QueryLatency {
   return latency;
 }
 
-function time(query: () => unknown[], runs: number): { rows: number; p50: number; p95: number } {
-  const rows = query().length;
+async function time(
+  query: () => Promise<unknown[]>,
+  runs: number,
+): Promise<{ rows: number; p50: number; p95: number }> {
+  const rows = (await query()).length;
   const times: number[] = [];
   for (let run = 0; run < runs; run++) {
     const started = performance.now();
-    query();
+    await query();
     times.push(performance.now() - started);
   }
   const sorted = sortedCopy(times);

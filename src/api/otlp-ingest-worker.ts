@@ -5,7 +5,7 @@
  * its rows are committed: a 200 means the spans survive a crash of the server.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { toSpanRow } from "../store/trace-store.ts";
+import { toSpanRow } from "../store/records.ts";
 import { governanceFor } from "../governance/runtime.ts";
 import { governSpanRecords } from "../governance/span-records.ts";
 import { startModuleWorker } from "../shared/worker-thread.ts";

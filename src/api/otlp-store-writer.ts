@@ -4,7 +4,7 @@
  * request meanwhile.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { TraceStore } from "../store/trace-store.ts";
+import { openTraceStore } from "../store/trace-store.ts";
 import type { WriterReply, WriterRequest, WriterSettings } from "./otlp-ingest.ts";
 
 /**
@@ -14,13 +14,19 @@ import type { WriterReply, WriterRequest, WriterSettings } from "./otlp-ingest.t
 const WRITE_BATCH_SPANS = 64;
 
 const { storePath } = workerData as WriterSettings;
-const store = new TraceStore(storePath);
+const store = await openTraceStore(storePath);
 
-parentPort?.on("message", ({ id, rows }: WriterRequest) => {
+// One request at a time, in order: each answer counts the rows of its own request.
+let writing = Promise.resolve();
+parentPort?.on("message", (request: WriterRequest) => {
+  writing = writing.then(() => write(request));
+});
+
+async function write({ id, rows }: WriterRequest) {
   let inserted = 0;
   try {
     for (let start = 0; start < rows.length; start += WRITE_BATCH_SPANS) {
-      inserted += store.addRows(rows.slice(start, start + WRITE_BATCH_SPANS));
+      inserted += await store.addRows(rows.slice(start, start + WRITE_BATCH_SPANS));
     }
     parentPort?.postMessage({ id, rows: rows.length, inserted } satisfies WriterReply);
   } catch (error) {
@@ -28,6 +34,6 @@ parentPort?.on("message", ({ id, rows }: WriterRequest) => {
     const lost = error instanceof Error ? error.message : String(error);
     parentPort?.postMessage({ id, rows: rows.length, inserted, lost } satisfies WriterReply);
   }
-});
+}
 
-process.on("exit", () => store.close());
+process.on("exit", () => void store.close());

@@ -89,11 +89,11 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
     }
   });
 
-  app.post("/v1/feedback", (req, res) => {
+  app.post("/v1/feedback", async (req, res) => {
     const body = parseInput(feedbackSchema, req.body);
-    if (!store.hasTrace(body.trace_id))
+    if (!(await store.hasTrace(body.trace_id)))
       throw new ApiError(404, "trace_not_found", `no trace ${body.trace_id}`, "trace_id");
-    recordFeedback(store, governance, {
+    await recordFeedback(store, governance, {
       traceId: body.trace_id,
       outcome: body.outcome,
       comment: body.comment ?? null,
@@ -101,23 +101,23 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
     res.status(202).json({ trace_id: body.trace_id, outcome: body.outcome });
   });
 
-  app.get("/v1/traces", (req, res) => {
-    res.json(listTraces(store, parseInput(traceFiltersSchema, req.query)));
+  app.get("/v1/traces", async (req, res) => {
+    res.json(await listTraces(store, parseInput(traceFiltersSchema, req.query)));
   });
 
-  app.get("/v1/queries/:name", (req, res) => {
+  app.get("/v1/queries/:name", async (req, res) => {
     const name = req.params.name;
     if (!isNamedQuery(name)) {
       const known = Object.keys(NAMED_QUERIES).join(", ");
       throw new ApiError(404, "unknown_query", `no named query ${name}; known: ${known}`, "name");
     }
     const options = parseInput(namedQueryOptionsSchema, req.query);
-    res.json({ query: name, limit: options.limit, rows: NAMED_QUERIES[name](store, options) });
+    res.json({ query: name, limit: options.limit, rows: await NAMED_QUERIES[name](store, options) });
   });
 
-  app.get("/v1/traces/:id/payloads", requireRole("reviewer"), (req, res) => {
+  app.get("/v1/traces/:id/payloads", requireRole("reviewer"), async (req, res) => {
     const traceId = traceIdParameter(String(req.params.id));
-    const payloads = governance.restricted.read(traceId, req.caller ?? "unknown");
+    const payloads = await governance.restricted.read(traceId, req.caller ?? "unknown");
     if (payloads.length === 0) {
       throw new ApiError(
         404,
@@ -133,8 +133,8 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
     res.json({ config: governance.withoutSecrets(publicConfig(assistant.config)) });
   });
 
-  app.get("/v1/admin/audit", requireRole("admin"), (_req, res) => {
-    res.json({ entries: governance.restricted.auditLog() });
+  app.get("/v1/admin/audit", requireRole("admin"), async (_req, res) => {
+    res.json({ entries: await governance.restricted.auditLog() });
   });
 
   app.post("/v1/admin/retention", requireRole("admin"), async (_req, res) => {
@@ -146,9 +146,9 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
     });
   });
 
-  app.get("/v1/traces/:id", (req, res) => {
+  app.get("/v1/traces/:id", async (req, res) => {
     const traceId = traceIdParameter(req.params.id);
-    const view = traceView(store, traceId);
+    const view = await traceView(store, traceId);
     if (!view) throw new ApiError(404, "trace_not_found", `no trace ${traceId}`, "id");
     res.json(view);
   });
@@ -157,9 +157,9 @@ export function createApi(assistant: Assistant, store: TraceStore, options: ApiO
     createViewer(store, {
       postFeedback: (traceId, outcome, comment) =>
         recordFeedback(store, governance, { traceId, outcome, comment }),
-      restrictedPayloads: (traceId, reader) => {
-        if (!governance.restricted.has(traceId)) return undefined;
-        const payloads = governance.restricted.read(traceId, `trace-viewer:${reader.role}`);
+      restrictedPayloads: async (traceId, reader) => {
+        if (!(await governance.restricted.has(traceId))) return undefined;
+        const payloads = await governance.restricted.read(traceId, `trace-viewer:${reader.role}`);
         return Object.fromEntries(payloads.map((payload) => [payload.spanId, payload.attributes]));
       },
       tokens,

@@ -91,7 +91,7 @@ export async function runExperiment(
     arms,
     comparisons: others.map((other) => compare(bootstrap, baseline!, other)),
   };
-  store.saveExperiment(report);
+  await store.saveExperiment(report);
   return report;
 }
 
@@ -169,7 +169,7 @@ async function runTicket(
     maxRetries: api.config.toolMaxRetries,
   });
   const answeredAt = root ? Number(root.endNs / 1_000_000n) : Date.now();
-  recordFeedback(
+  await recordFeedback(
     store,
     governance,
     { traceId, outcome: verdict.outcome, comment: verdict.comment },

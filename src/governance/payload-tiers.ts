@@ -27,6 +27,9 @@ export class PayloadTiers {
   private heldBytes = 0;
   /** Traces already decided "keep": later spans (feedback) go straight to the store. Bounded like `held`. */
   private readonly kept = new Set<string>();
+  private readonly writing = new Set<Promise<void>>();
+  /** Payloads the restricted store refused (it was unreachable, say): lost, and counted. */
+  lostPayloads = 0;
 
   constructor(
     private readonly store: RestrictedStore,
@@ -36,7 +39,7 @@ export class PayloadTiers {
   ) {}
 
   hold(traceId: string, payload: SpanPayload, now = Date.now()) {
-    if (this.kept.has(traceId)) return this.store.put(traceId, [this.redact(payload)], now);
+    if (this.kept.has(traceId)) return this.write(traceId, [this.redact(payload)], now);
     const bytes = approximateBytes(payload.attributes);
     const entry = this.held.get(traceId) ?? { since: now, bytes: 0, payloads: [] };
     entry.payloads.push(payload);
@@ -66,10 +69,25 @@ export class PayloadTiers {
     return this.held.size;
   }
 
+  /** Resolves once every payload handed to the restricted store so far is written (or counted lost). */
+  async written(): Promise<void> {
+    await Promise.all(this.writing);
+  }
+
+  private write(traceId: string, payloads: SpanPayload[], now: number) {
+    const write = this.store
+      .put(traceId, payloads, now)
+      .catch(() => {
+        this.lostPayloads += payloads.length;
+      })
+      .finally(() => this.writing.delete(write));
+    this.writing.add(write);
+  }
+
   private keep(traceId: string, now: number) {
     const entry = this.held.get(traceId);
     if (entry) {
-      this.store.put(traceId, entry.payloads.map(this.redact), now);
+      this.write(traceId, entry.payloads.map(this.redact), now);
       this.forget(traceId, entry);
     }
     this.kept.add(traceId);

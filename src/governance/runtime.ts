@@ -1,10 +1,11 @@
 import { dirname, join } from "node:path";
 import type { Config } from "../shared/config.ts";
 import { isSafeAttribute, PSEUDONYMOUS_KEYS } from "./attribute-policy.ts";
-import { loadOrCreateKey } from "./key.ts";
+import { loadOrCreateKey, type KeyOptions } from "./key.ts";
+import { isPostgresUrl } from "../shared/postgres-url.ts";
 import { PayloadTiers } from "./payload-tiers.ts";
 import { createPseudonymizer, type Pseudonymizer } from "./pseudonymize.ts";
-import { RestrictedStore, type SpanPayload } from "./restricted-store.ts";
+import { openRestrictedStore, type RestrictedStore, type SpanPayload } from "./restricted-store.ts";
 import { TailSampler } from "./sampling.ts";
 import { createSecretRedactor, type SecretRedactor } from "./secrets.ts";
 
@@ -47,10 +48,11 @@ export class Governance {
     private readonly config: Config,
     readonly enabled = config.governance === "on",
   ) {
-    const keyDir = dirname(config.traceStore);
     this.redactor = createSecretRedactor({ knownSecrets: knownSecrets(config) });
     this.pseudonymizer = createPseudonymizer(
-      loadOrCreateKey({ configured: config.pseudonymizationKey, path: join(keyDir, "pseudonymization.key") }),
+      loadOrCreateKey(
+        keySource(config, config.pseudonymizationKey, "PSEUDONYMIZATION_KEY", "pseudonymization.key"),
+      ),
     );
   }
 
@@ -69,12 +71,11 @@ export class Governance {
   }
 
   get restricted(): RestrictedStore {
-    this.restrictedStore ??= new RestrictedStore(
+    this.restrictedStore ??= openRestrictedStore(
       this.config.restrictedStore,
-      loadOrCreateKey({
-        configured: this.config.restrictedStoreKey,
-        path: join(dirname(this.config.traceStore), "restricted.key"),
-      }).subarray(0, 32),
+      loadOrCreateKey(
+        keySource(this.config, this.config.restrictedStoreKey, "RESTRICTED_STORE_KEY", "restricted.key"),
+      ).subarray(0, 32),
     );
     return this.restrictedStore;
   }
@@ -165,6 +166,19 @@ const withAttributes = (event: SpanData["events"][number]) => ({
   name: event.name,
   attributes: event.attributes ?? {},
 });
+
+/**
+ * A key from configuration, else a per-installation key file beside the SQLite trace store. Replicas
+ * on a PostgreSQL store share no directory: they must be given the same key.
+ */
+function keySource(config: Config, configured: string, variable: string, file: string): KeyOptions {
+  if (configured.trim() || !isPostgresUrl(config.traceStore))
+    return { configured, path: join(dirname(config.traceStore), file) };
+  throw new Error(
+    `${variable} must be set when TRACE_STORE is a PostgreSQL URL: every replica needs the same key ` +
+      "(generate one with `openssl rand -hex 32`)",
+  );
+}
 
 /** The credentials in this process's configuration: redacted wherever they turn up. */
 function knownSecrets(config: Config): string[] {

@@ -11,13 +11,13 @@ import type { Governance } from "../governance/runtime.ts";
  * Joins an analyst's verdict to the trace it is about: a stored HUMAN annotation on the root span,
  * and a `feedback` span in the same trace, under the root and linked to it, however late it comes.
  */
-export function recordFeedback(
+export async function recordFeedback(
   store: TraceStore,
   governance: Governance,
   feedback: Omit<FeedbackRecord, "receivedAt">,
   receivedAt = new Date(),
 ) {
-  const root = store.rootOf(feedback.traceId);
+  const root = await store.rootOf(feedback.traceId);
   if (!root) throw new Error(`no root span for trace ${feedback.traceId}`);
   const delayS = Math.max(0, Math.round((receivedAt.getTime() - Number(root.endNs / 1_000_000n)) / 1000));
   addSpanToStoredTrace(
@@ -36,12 +36,13 @@ export function recordFeedback(
   // Free text from an analyst is a raw payload: the span hands it to the restricted tier, and the
   // always-kept tier stores no comment at all (a name in prose cannot be reliably pseudonymized).
   const comment = governance.enabled ? null : feedback.comment;
-  store.addFeedback({ ...feedback, comment, receivedAt: receivedAt.toISOString() });
-  store.setFeedbackOutcome(feedback.traceId, feedback.outcome);
+  await store.addFeedback({ ...feedback, comment, receivedAt: receivedAt.toISOString() });
+  await store.setFeedbackOutcome(feedback.traceId, feedback.outcome);
   if (feedback.outcome === "escalated" && governance.enabled && governance.tiers.promote(feedback.traceId)) {
-    store.setSampling(feedback.traceId, "kept", "escalated");
+    await store.setSampling(feedback.traceId, "kept", "escalated");
+    await governance.tiers.written();
   }
-  store.upsertAnnotation({
+  await store.upsertAnnotation({
     traceId: feedback.traceId,
     spanId: root.spanId,
     name: "analyst_feedback",

@@ -12,9 +12,9 @@ export async function enforceRetention(
   const cutoffNs = BigInt(now - maxAgeMs) * 1_000_000n;
   let deleted = 0;
   for (
-    let batch = store.deleteTracesStartedBefore(cutoffNs);
+    let batch = await store.deleteTracesStartedBefore(cutoffNs);
     batch > 0;
-    batch = store.deleteTracesStartedBefore(cutoffNs)
+    batch = await store.deleteTracesStartedBefore(cutoffNs)
   ) {
     deleted += batch;
     await yieldToEventLoop();
@@ -30,6 +30,6 @@ export async function enforceRetentionPolicy(
   now = Date.now(),
 ): Promise<{ traces: number; restrictedPayloads: number }> {
   const traces = await enforceRetention(store, config.traceRetention, now);
-  const restrictedPayloads = governance.restricted.deleteStoredBefore(now - config.restrictedRetention);
+  const restrictedPayloads = await governance.restricted.deleteStoredBefore(now - config.restrictedRetention);
   return { traces, restrictedPayloads };
 }

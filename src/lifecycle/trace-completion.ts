@@ -1,3 +1,5 @@
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
 import { diagnose, findingsToAnnotations, verdictAnnotation, type Diagnosis } from "../diagnosis/index.ts";
 import type { Governance } from "../governance/runtime.ts";
 import type { SpanRecord, TraceStore } from "../store/trace-store.ts";
@@ -10,19 +12,28 @@ import { waitForTrace } from "../store/wait-for-trace.ts";
  * they point at, the verdict as one on the root span, and the trace's summary row (route, cost,
  * verdict, findings, feedback).
  */
-export function recordDiagnosis(store: TraceStore, traceId: string, spans: readonly SpanRecord[]): Diagnosis {
+export async function recordDiagnosis(
+  store: TraceStore,
+  traceId: string,
+  spans: readonly SpanRecord[],
+): Promise<Diagnosis> {
   const diagnosis = diagnose(spans);
   const createdAt = new Date().toISOString();
   for (const annotation of findingsToAnnotations(traceId, diagnosis.findings, createdAt)) {
-    store.upsertAnnotation(annotation);
+    await store.upsertAnnotation(annotation);
   }
   const root = rootOf(spans);
-  if (root) store.upsertAnnotation(verdictAnnotation(traceId, root.spanId, diagnosis, createdAt));
-  const feedback = store.feedbackOf(traceId).at(-1)?.outcome ?? null;
+  if (root) await store.upsertAnnotation(verdictAnnotation(traceId, root.spanId, diagnosis, createdAt));
+  const feedback = (await store.feedbackOf(traceId)).at(-1)?.outcome ?? null;
   const summary = summarize(traceId, spans, diagnosis, feedback);
-  if (summary) store.upsertSummary(summary);
+  if (summary) await store.upsertSummary(summary);
   return diagnosis;
 }
+
+/** Who holds a claim: this process, among every replica on the store. */
+const CLAIM_OWNER = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+/** Diagnosing takes milliseconds: a claim this old belongs to a process that died holding it. */
+export const CLAIM_LEASE_MS = 30_000;
 
 /**
  * Once every span of the trace has reached the store (other processes included): diagnose it, then
@@ -35,24 +46,32 @@ export async function completeTrace(
   governance: Governance,
 ): Promise<{ spans: SpanRecord[]; diagnosis: Diagnosis }> {
   const spans = await waitForTrace(store, traceId, serviceUrls);
-  return { spans, diagnosis: diagnoseAndSample(store, traceId, spans, governance) };
+  // Another replica holding the claim records the diagnosis; the caller still gets it.
+  return { spans, diagnosis: (await claimAndRecord(store, traceId, spans, governance)) ?? diagnose(spans) };
 }
 
-function diagnoseAndSample(
+/**
+ * Claims the trace, then records its diagnosis and the sampling decision of its raw payloads: once
+ * across every replica on the store. Undefined when another process holds the claim.
+ */
+async function claimAndRecord(
   store: TraceStore,
   traceId: string,
   spans: readonly SpanRecord[],
   governance: Governance,
-): Diagnosis {
-  const diagnosis = recordDiagnosis(store, traceId, spans);
+  now = Date.now(),
+): Promise<Diagnosis | undefined> {
+  if (!(await store.claimTrace(traceId, CLAIM_OWNER, CLAIM_LEASE_MS, now))) return undefined;
+  const diagnosis = await recordDiagnosis(store, traceId, spans);
   if (governance.enabled) {
     const decision = governance.tiers.decide({
       traceId,
       failed: spans.some((span) => span.oiKind !== null && span.statusCode === "ERROR"),
       flagged: diagnosis.findings.length > 0,
-      escalated: store.feedbackOf(traceId).some((feedback) => feedback.outcome === "escalated"),
+      escalated: (await store.feedbackOf(traceId)).some((feedback) => feedback.outcome === "escalated"),
     });
-    store.setSampling(traceId, decision.keep ? "kept" : "dropped", decision.reason);
+    await store.setSampling(traceId, decision.keep ? "kept" : "dropped", decision.reason);
+    await governance.tiers.written();
   }
   return diagnosis;
 }
@@ -74,8 +93,11 @@ export class TraceSettler {
     private readonly governance: Governance,
     private readonly quietMs: number,
     private readonly now: () => number = Date.now,
-  ) {
-    for (const traceId of store.unsummarizedTraceIds()) this.spansArrived([traceId]);
+  ) {}
+
+  /** Watches the traces a crash left partial: call once at start-up. */
+  async recover(): Promise<void> {
+    this.spansArrived(await this.store.unsummarizedTraceIds());
   }
 
   readonly spansArrived = (traceIds: readonly string[]): void => {
@@ -90,18 +112,24 @@ export class TraceSettler {
     }
   };
 
-  /** Diagnoses every watched trace that has gone quiet and has no summary; returns their ids. */
-  settle(): string[] {
-    const quietSince = this.now() - this.quietMs;
-    const settled: string[] = [];
+  /**
+   * Diagnoses every watched trace that has gone quiet and has no summary, and every trace another
+   * replica claimed and died before summarizing; returns their ids.
+   */
+  async settle(): Promise<string[]> {
+    const now = this.now();
+    const quiet: string[] = [];
     for (const [traceId, arrivedAt] of this.watched) {
-      if (arrivedAt > quietSince) break;
+      if (arrivedAt > now - this.quietMs) break;
       this.watched.delete(traceId);
-      const spans = this.store.spansOf(traceId);
-      // Retention may have deleted it meanwhile.
-      if (spans.length === 0 || this.store.hasSummary(traceId)) continue;
-      diagnoseAndSample(this.store, traceId, spans, this.governance);
-      settled.push(traceId);
+      quiet.push(traceId);
+    }
+    const settled: string[] = [];
+    for (const traceId of [...quiet, ...(await this.store.abandonedTraceIds(now))]) {
+      const spans = await this.store.spansOf(traceId);
+      // Retention may have deleted it meanwhile; another replica may have diagnosed it.
+      if (spans.length === 0 || (await this.store.hasSummary(traceId))) continue;
+      if (await claimAndRecord(this.store, traceId, spans, this.governance, now)) settled.push(traceId);
     }
     return settled;
   }

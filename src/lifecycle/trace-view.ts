@@ -4,12 +4,15 @@ import { modelUsage, requestFacts, rootOf, traceStatus } from "../trace/request.
 import { nsToIso, spanMs } from "../shared/measures.ts";
 
 /** The JSON view of one stored trace served by `GET /v1/traces/:id`; undefined for an unknown trace. */
-export function traceView(store: TraceStore, traceId: string) {
-  const spans = store.spansOf(traceId);
+export async function traceView(store: TraceStore, traceId: string) {
+  const [spans, annotations, feedbacks] = await Promise.all([
+    store.spansOf(traceId),
+    store.annotationsOf(traceId),
+    store.feedbackOf(traceId),
+  ]);
   const root = rootOf(spans);
   if (!root) return undefined;
-  const feedback = store.feedbackOf(traceId).at(-1);
-  const annotations = store.annotationsOf(traceId);
+  const feedback = feedbacks.at(-1);
   const usage = modelUsage(spans);
   const request = requestFacts(root);
   // The stored diagnosis, in the shape `replay --json` prints; none until the trace is diagnosed.
@@ -52,6 +55,6 @@ export function traceView(store: TraceStore, traceId: string) {
     })),
     findings: diagnosis.findings,
     annotations,
-    feedback: store.feedbackOf(traceId),
+    feedback: feedbacks,
   };
 }

@@ -57,7 +57,7 @@ export async function replay(
     if (scenario.feedback) {
       const root = spans.find((span) => span.oiKind === "AGENT");
       const answeredAt = root ? Number(root.endNs / 1_000_000n) : Date.now();
-      recordFeedback(
+      await recordFeedback(
         store,
         governance,
         { traceId, outcome: scenario.feedback.outcome, comment: scenario.feedback.comment ?? null },

@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs"
 import { dirname } from "node:path";
 import { z } from "zod";
 import { durationSchema } from "../contracts/duration.ts";
+import { isPostgresUrl } from "./postgres-url.ts";
 
 /**
  * The assistant's configuration: one table of settings, each with its environment variable,
@@ -71,7 +72,7 @@ export const SETTINGS = {
     env: "TRACE_STORE",
     default: ".data/traces.db",
     schema: z.string().min(1),
-    doc: "SQLite trace store.",
+    doc: "The trace store: a SQLite file, or postgres://user:password@host:port/db shared by many replicas.",
   },
   assistantLlm: {
     env: "ASSISTANT_LLM",
@@ -221,7 +222,7 @@ export const SETTINGS = {
     env: "RESTRICTED_STORE",
     default: ".data/restricted.db",
     schema: z.string().min(1),
-    doc: "The restricted payload tier (raw prompts, tool bodies, answers), encrypted at rest.",
+    doc: "The restricted payload tier (raw prompts, tool bodies, answers), encrypted at rest: a SQLite file or a postgres:// URL of its own.",
   },
   restrictedStoreKey: {
     env: "RESTRICTED_STORE_KEY",
@@ -294,16 +295,30 @@ export class ConfigError extends Error {
 }
 
 /**
- * The stores must be files in directories this process can write: checked at start-up, so a bad
- * path stops the program with its variable named instead of failing the first request.
+ * A SQLite store must be a file in a directory this process can write: checked at start-up, so a
+ * bad path stops the program with its variable named instead of failing the first request. On a
+ * PostgreSQL trace store, replicas share no directory for key files: the keys must be configured.
  */
-export function checkStorePaths(config: Pick<Config, "traceStore" | "restrictedStore">): void {
+export function checkStorePaths(
+  config: Pick<Config, "traceStore" | "restrictedStore" | "pseudonymizationKey" | "restrictedStoreKey">,
+): void {
   const problems: string[] = [];
+  if (isPostgresUrl(config.traceStore)) {
+    for (const [variable, key] of [
+      [SETTINGS.pseudonymizationKey.env, config.pseudonymizationKey],
+      [SETTINGS.restrictedStoreKey.env, config.restrictedStoreKey],
+    ] as const) {
+      if (!key.trim())
+        problems.push(
+          `${variable} must be set when TRACE_STORE is a PostgreSQL URL: every replica needs the same key`,
+        );
+    }
+  }
   for (const [variable, path] of [
     [SETTINGS.traceStore.env, config.traceStore],
     [SETTINGS.restrictedStore.env, config.restrictedStore],
   ] as const) {
-    if (path === ":memory:") continue;
+    if (path === ":memory:" || isPostgresUrl(path)) continue;
     try {
       mkdirSync(dirname(path), { recursive: true });
       accessSync(dirname(path), constants.W_OK);

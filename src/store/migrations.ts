@@ -1,4 +1,7 @@
-/** Schema versions, applied in order; `PRAGMA user_version` records how many have run. Never edit a shipped one. */
+/**
+ * SQLite's schema versions, applied in order; `PRAGMA user_version` records how many have run. Never
+ * edit a shipped one. PostgreSQL's are in src/store/postgres-migrations.ts.
+ */
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE spans (
      trace_id TEXT NOT NULL,
@@ -137,4 +140,40 @@ export const MIGRATIONS: readonly string[] = [
      created_at TEXT NOT NULL,
      report TEXT NOT NULL
    );`,
+  // Replicas on one store diagnose each trace once: the one holding an unexpired claim does.
+  `CREATE TABLE trace_claims (
+     trace_id TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     claimed_until INTEGER NOT NULL
+   );
+   CREATE INDEX claims_until ON trace_claims (claimed_until);`,
 ];
+
+/**
+ * A claim is taken when there is none, when its owner takes it again (a replay records feedback,
+ * then diagnoses once more), or when the last one ran out and the trace is still not summarized.
+ * Both engines run this text; `RETURNING` yields a row only when the claim was taken.
+ */
+export const CLAIM_TRACE_SQL = `
+  INSERT INTO trace_claims (trace_id, owner, claimed_until) VALUES (@traceId, @owner, @until)
+  ON CONFLICT (trace_id) DO UPDATE SET owner = excluded.owner, claimed_until = excluded.claimed_until
+  WHERE trace_claims.owner = excluded.owner
+     OR (trace_claims.claimed_until < @now
+         AND NOT EXISTS (SELECT 1 FROM trace_summaries WHERE trace_id = excluded.trace_id))
+  RETURNING trace_id`;
+
+export const ABANDONED_TRACES_SQL = `
+  SELECT trace_id FROM trace_claims AS claim
+  WHERE claimed_until < @now
+    AND NOT EXISTS (SELECT 1 FROM trace_summaries AS summary WHERE summary.trace_id = claim.trace_id)`;
+
+/** Every table that holds rows of a trace: what retention deletes. */
+export const TRACE_TABLES = [
+  "spans",
+  "annotations",
+  "feedback",
+  "trace_summaries",
+  "trace_findings",
+  "trace_documents",
+  "trace_claims",
+] as const;

@@ -67,10 +67,10 @@ export interface TraceListItem {
 const toNs = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
 
 /** Newest first, keyset-paginated on (start, trace id) so deep pages stay as cheap as the first. */
-export function listTraces(
+export async function listTraces(
   store: TraceStore,
   filters: TraceFilters,
-): { traces: TraceListItem[]; next_cursor: string | null } {
+): Promise<{ traces: TraceListItem[]; next_cursor: string | null }> {
   const where: string[] = [];
   const params: Record<string, unknown> = { limit: filters.limit + 1 };
   const require = (clause: string, name: string, value: unknown) => {
@@ -96,21 +96,23 @@ export function listTraces(
     where.push("(start_ns, trace_id) < (@cursorStart, @cursorTrace)");
     Object.assign(params, { cursorStart: BigInt(startNs), cursorTrace: traceId });
   }
-  const rows = store.db
-    .prepare(
-      `SELECT trace_id, start_ns, duration_ms, status, session_id, category, severity, route, model, prompt_version,
+  // SQLite's rowid orders the findings as they were written; PostgreSQL's findings have an id for it.
+  const findingOrder = store.dialect === "sqlite" ? "f.rowid" : "f.id";
+  const rows = await store.select<
+    Omit<TraceListItem, "start" | "tokens" | "finding_count"> & {
+      start_ns: bigint;
+      tokens: bigint;
+      finding_count: bigint;
+    }
+  >(
+    `SELECT trace_id, start_ns, duration_ms, status, session_id, category, severity, route, model, prompt_version,
               experiment_id, experiment_arm, tokens, cost_usd, verdict, first_bad_stage, finding_count, feedback_outcome,
-              (SELECT kind FROM trace_findings AS f WHERE f.trace_id = s.trace_id ORDER BY f.rowid LIMIT 1)
+              (SELECT kind FROM trace_findings AS f WHERE f.trace_id = s.trace_id ORDER BY ${findingOrder} LIMIT 1)
                 AS first_finding
        FROM trace_summaries AS s ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
        ORDER BY start_ns DESC, trace_id DESC LIMIT @limit`,
-    )
-    .safeIntegers(true)
-    .all(params) as (Omit<TraceListItem, "start" | "tokens" | "finding_count"> & {
-    start_ns: bigint;
-    tokens: bigint;
-    finding_count: bigint;
-  })[];
+    params,
+  );
   const page = rows.slice(0, filters.limit);
   const last = page.at(-1);
   return {
@@ -154,11 +156,13 @@ export const NAMED_QUERIES = {
          JOIN trace_summaries AS s ON s.trace_id = claimed.trace_id
          WHERE claimed.kind IN ('claim_contradicts_tool', 'claim_unsupported')
          ORDER BY s.start_ns DESC`,
-      newest: `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, failed.tool, claimed.claim
+      newest: (
+        join,
+      ) => `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, failed.tool, claimed.claim
          FROM trace_summaries AS s
-         CROSS JOIN trace_findings AS claimed
+         ${join} trace_findings AS claimed
            ON claimed.trace_id = s.trace_id AND claimed.kind IN ('claim_contradicts_tool', 'claim_unsupported')
-         CROSS JOIN trace_findings AS failed
+         ${join} trace_findings AS failed
            ON failed.trace_id = claimed.trace_id AND failed.tool = claimed.tool
           AND failed.kind IN ('tool_error', 'tool_partial')
          ORDER BY s.start_ns DESC LIMIT @limit`,
@@ -171,10 +175,13 @@ export const NAMED_QUERIES = {
          FROM trace_documents AS d JOIN trace_summaries AS s ON s.trace_id = d.trace_id
          WHERE d.doc_id = 'device-policy' AND d.version = d.current_version AND d.cited = 0
          ORDER BY s.start_ns DESC`,
-      // The unary + keeps SQLite probing each trace's documents by trace id, not by doc_id.
-      newest: `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, d.doc_id, d.version, d.rank
-         FROM trace_summaries AS s CROSS JOIN trace_documents AS d ON d.trace_id = s.trace_id
-         WHERE +d.doc_id = 'device-policy' AND d.version = d.current_version AND +d.cited = 0
+      // The unary + (SQLite only) keeps it probing each trace's documents by trace id, not by doc_id.
+      newest: (
+        join,
+        plus,
+      ) => `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, d.doc_id, d.version, d.rank
+         FROM trace_summaries AS s ${join} trace_documents AS d ON d.trace_id = s.trace_id
+         WHERE ${plus}d.doc_id = 'device-policy' AND d.version = d.current_version AND ${plus}d.cited = 0
          ORDER BY s.start_ns DESC LIMIT @limit`,
     }),
 
@@ -182,9 +189,9 @@ export const NAMED_QUERIES = {
    * Per route and prompt version (or, with `group_by: "arm"`, per experiment and arm): traces, cost,
    * p50/p95 latency, unsupported answers, escalations.
    */
-  "route-outcomes": (
+  "route-outcomes": async (
     store: TraceStore,
-    { limit = -1, group_by = "route", experiment }: NamedQueryOptions = {},
+    { limit, group_by = "route", experiment }: NamedQueryOptions = {},
   ) => {
     const keys = group_by === "arm" ? ["experiment_id", "experiment_arm"] : ["route", "prompt_version"];
     const scope =
@@ -195,23 +202,29 @@ export const NAMED_QUERIES = {
           : [];
     const where = (conditions: string[]) =>
       conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
-    const groups = store.db
-      .prepare(
+    const scoped = experiment !== undefined ? { experiment } : {};
+    const groups = (
+      await store.select<RouteOutcomesGroup>(
         `SELECT ${keys.join(", ")}, COUNT(*) AS traces, SUM(cost_usd) AS cost_usd,
-                SUM(verdict = 'unsupported') AS unsupported, SUM(feedback_outcome IS 'escalated') AS escalations
-         FROM trace_summaries ${where(scope)} GROUP BY ${keys.join(", ")} ORDER BY ${keys.join(", ")} LIMIT @limit`,
+                SUM(CASE WHEN verdict = 'unsupported' THEN 1 ELSE 0 END) AS unsupported,
+                SUM(CASE WHEN feedback_outcome = 'escalated' THEN 1 ELSE 0 END) AS escalations
+         FROM trace_summaries ${where(scope)} GROUP BY ${keys.join(", ")} ORDER BY ${keys.join(", ")}
+         ${limit === undefined ? "" : "LIMIT @limit"}`,
+        { ...scoped, ...(limit !== undefined && { limit }) },
       )
-      .all({ limit, ...(experiment !== undefined && { experiment }) }) as RouteOutcomesGroup[];
-    const durations = store.db.prepare(
-      `SELECT duration_ms FROM trace_summaries
-       ${where([...keys.map((key) => `${key} IS @${key}`), ...scope])} ORDER BY duration_ms`,
+    ).map(plainNumbers);
+    const durationsSql = `SELECT duration_ms FROM trace_summaries
+       ${where([...keys.map((key) => `${key} IS NOT DISTINCT FROM @${key}`), ...scope])} ORDER BY duration_ms`;
+    return Promise.all(
+      groups.map(async (group) => {
+        const rows = await store.select<{ duration_ms: number }>(durationsSql, {
+          ...pick(group, keys),
+          ...scoped,
+        });
+        const sorted = rows.map((row) => row.duration_ms);
+        return { ...group, p50_ms: percentile(sorted, 50), p95_ms: percentile(sorted, 95) };
+      }),
     );
-    return groups.map((group) => {
-      const sorted = durations
-        .pluck()
-        .all({ ...pick(group, keys), ...(experiment !== undefined && { experiment }) }) as number[];
-      return { ...group, p50_ms: percentile(sorted, 50), p95_ms: percentile(sorted, 95) };
-    });
   },
 } as const;
 
@@ -220,9 +233,18 @@ export const NAMED_QUERIES = {
  * Capped, it walks the summaries from the newest (CROSS JOIN fixes that join order) and stops after
  * `limit` rows, so a page costs the same however many traces match.
  */
-function newestFirst(store: TraceStore, limit: number | undefined, sql: { all: string; newest: string }) {
-  const query = store.db.prepare(limit === undefined ? sql.all : sql.newest).safeIntegers(true);
-  return (limit === undefined ? query.all() : query.all({ limit })).map(withStartTime);
+async function newestFirst(
+  store: TraceStore,
+  limit: number | undefined,
+  sql: { all: string; newest: (join: string, plus: string) => string },
+) {
+  // PostgreSQL plans the join order itself, and has no CROSS JOIN ... ON nor unary + on text.
+  const newest = store.dialect === "sqlite" ? sql.newest("CROSS JOIN", "+") : sql.newest("JOIN", "");
+  const rows = await store.select(
+    limit === undefined ? sql.all : newest,
+    limit === undefined ? {} : { limit },
+  );
+  return rows.map(withStartTime);
 }
 
 /** A route-outcomes row before its percentiles: the two grouping columns, then the counts. */
@@ -245,8 +267,12 @@ export const isNamedQuery = (name: string): name is NamedQuery => Object.hasOwn(
 
 function withStartTime(row: unknown) {
   const { start_ns, ...rest } = row as { start_ns: bigint } & Record<string, unknown>;
-  const plain = Object.fromEntries(
-    Object.entries(rest).map(([key, value]) => [key, typeof value === "bigint" ? Number(value) : value]),
-  );
-  return { ...plain, start: nsToIso(start_ns) };
+  return { ...plainNumbers(rest), start: nsToIso(start_ns) };
+}
+
+/** Counts and sums come back as bigint (`TraceStore.select`); they are small enough for numbers. */
+function plainNumbers<Row extends object>(row: Row): Row {
+  return Object.fromEntries(
+    Object.entries(row).map(([key, value]) => [key, typeof value === "bigint" ? Number(value) : value]),
+  ) as Row;
 }

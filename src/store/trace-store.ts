@@ -1,384 +1,95 @@
-import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import { shareCheckpointer } from "./checkpointer.ts";
-import { MIGRATIONS } from "./migrations.ts";
-import type { FeedbackOutcome } from "../contracts/vocabulary.ts";
+import { isPostgresUrl } from "../shared/postgres-url.ts";
+import type { AnnotationRecord, FeedbackRecord, SpanRecord, SpanRow } from "./records.ts";
 import type { TraceSummary } from "./summary-row.ts";
 import type { ExperimentReport, StoredExperiment } from "./experiment-row.ts";
 
-/** One stored span. Times are nanoseconds since the epoch (bigint: they exceed 2^53). */
-export interface SpanRecord {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  name: string;
-  service: string;
-  /** OpenTelemetry span kind: INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER. */
-  spanKind: string;
-  /** OpenInference span kind (`openinference.span.kind`), when the span has one. */
-  oiKind: string | null;
-  startNs: bigint;
-  endNs: bigint;
-  statusCode: "UNSET" | "OK" | "ERROR";
-  statusMessage: string | null;
-  attributes: Record<string, unknown>;
-  events: { name: string; timeNs: string; attributes: Record<string, unknown> }[];
-  links: { traceId: string; spanId: string; attributes: Record<string, unknown> }[];
-  resource: Record<string, unknown>;
-  scope: { name: string; version?: string | undefined } | null;
-}
+export type { AnnotationRecord, FeedbackRecord, SpanRecord, SpanRow } from "./records.ts";
 
-export interface AnnotationRecord {
-  traceId: string;
-  spanId: string | null;
-  name: string;
-  annotatorKind: "HUMAN" | "CODE" | "LLM";
-  label: string | null;
-  score: number | null;
-  explanation: string | null;
-  /** Upsert key: an annotation with the same span, name and identifier replaces the earlier one. */
-  identifier: string;
-  metadata: Record<string, unknown>;
-  createdAt: string;
-}
+/** Named parameters (`@name` in the SQL text) of `TraceStore.select`. */
+export type SqlParams = Record<string, unknown>;
 
-export interface FeedbackRecord {
-  traceId: string;
-  outcome: FeedbackOutcome;
-  comment: string | null;
-  receivedAt: string;
-}
+/**
+ * The trace backend: spans, annotations, feedback, trace summaries and experiments. Two engines
+ * keep it (src/store/sqlite-store.ts, the embedded default, and src/store/postgres-store.ts, shared
+ * by many replicas); `openTraceStore` picks one from `TRACE_STORE`. Every method is asynchronous
+ * because one of them talks to a server.
+ */
+export interface TraceStore {
+  readonly dialect: "sqlite" | "postgres";
+  /** Where it is, for messages: a file path, or a URL without its password. */
+  readonly location: string;
 
-/** A span as the `spans` table holds it: attributes, events, links, resource and scope as JSON text. */
-export interface SpanRow {
-  trace_id: string;
-  span_id: string;
-  parent_span_id: string | null;
-  name: string;
-  service: string;
-  span_kind: string;
-  oi_kind: string | null;
-  start_ns: bigint;
-  end_ns: bigint;
-  status_code: SpanRecord["statusCode"];
-  status_message: string | null;
-  attributes: string;
-  events: string;
-  links: string;
-  resource: string;
-  scope: string | null;
+  /**
+   * Stores spans; returns how many were new. Ingest is append-only: a span whose trace and span id
+   * are already stored is refused, never replaced.
+   */
+  addSpans(spans: readonly SpanRecord[]): Promise<number>;
+  /** The same for spans already serialized by `toSpanRow`, perhaps in another thread. */
+  addRows(rows: readonly SpanRow[]): Promise<number>;
+  spansOf(traceId: string): Promise<SpanRecord[]>;
+  /**
+   * The earliest span whose parent is not in the store: the trace's root, even when the trace
+   * continued a caller's traceparent; undefined while no span of it has arrived (the rule of
+   * `rootOf` in src/trace/request.ts, without loading the trace's spans).
+   */
+  rootOf(traceId: string): Promise<SpanRecord | undefined>;
+  traceIds(): Promise<string[]>;
+  /** Traces with spans and no summary: what no one has diagnosed yet, after a crash say. */
+  unsummarizedTraceIds(): Promise<string[]>;
+  hasSummary(traceId: string): Promise<boolean>;
+  hasTrace(traceId: string): Promise<boolean>;
+
+  /**
+   * Claims the right to diagnose a trace, for `leaseMs`: true for one caller only, across every
+   * process on the store, until the lease runs out (its holder died) or the trace is summarized.
+   */
+  claimTrace(traceId: string, owner: string, leaseMs: number, now?: number): Promise<boolean>;
+  /** Traces whose claim ran out before anyone summarized them: their diagnoser died mid-way. */
+  abandonedTraceIds(now?: number): Promise<string[]>;
+
+  upsertAnnotation(annotation: AnnotationRecord): Promise<void>;
+  annotationsOf(traceId: string): Promise<AnnotationRecord[]>;
+  addFeedback(feedback: FeedbackRecord): Promise<void>;
+  feedbackOf(traceId: string): Promise<FeedbackRecord[]>;
+  setFeedbackOutcome(traceId: string, outcome: string): Promise<void>;
+  /** Replaces the trace's summary row, its findings and its documents in one transaction. */
+  upsertSummary(summary: TraceSummary): Promise<void>;
+  /** Records the tail-sampling decision about the trace's raw payloads, and why. */
+  setSampling(traceId: string, decision: "kept" | "dropped", reason: string): Promise<void>;
+  /**
+   * Deletes up to `limit` traces that started before `cutoffNs`, with everything attached to them.
+   * Returns how many it deleted; call again until it returns 0, so other writers never wait long.
+   */
+  deleteTracesStartedBefore(cutoffNs: bigint, limit?: number): Promise<number>;
+
+  saveExperiment(report: ExperimentReport, createdAt?: Date): Promise<void>;
+  /** Experiment runs, newest first. */
+  experiments(limit?: number): Promise<StoredExperiment[]>;
+  experiment(id: string): Promise<StoredExperiment | undefined>;
+
+  /**
+   * Rows of a read-only query over the summary tables (src/store/queries.ts). Integers come back as
+   * bigint on both engines; `@name` marks a parameter.
+   */
+  select<Row>(sql: string, params?: SqlParams): Promise<Row[]>;
+  close(): Promise<void>;
 }
 
 export interface TraceStoreOptions {
   /**
-   * For connections on an event loop that must stay free: SQLite's automatic checkpoint copies the
-   * WAL into the database file and fsyncs it inside a commit, a stall of about 10 ms every 4 MB
+   * For SQLite connections on an event loop that must stay free: SQLite's automatic checkpoint copies
+   * the WAL into the database file and fsyncs it inside a commit, a stall of about 10 ms every 4 MB
    * written. With this option a worker thread checkpoints instead (src/store/checkpointer.ts).
    */
   backgroundCheckpoints?: boolean;
 }
 
-/**
- * The local trace backend: spans, annotations and feedback in one SQLite file (WAL, so the
- * assistant and the mock services, each in its own process, can write to it side by side).
- */
-export class TraceStore {
-  readonly db: Database.Database;
-  private readonly insertSpan: Database.Statement;
-  private readonly insertRows: (rows: readonly SpanRow[]) => number;
-  private readonly releaseCheckpointer: (() => void) | undefined;
-
-  constructor(
-    readonly path: string,
-    options: TraceStoreOptions = {},
-  ) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("busy_timeout = 5000");
-    this.db.pragma("synchronous = NORMAL");
-    this.migrate();
-    if (options.backgroundCheckpoints && path !== ":memory:") {
-      this.db.pragma("wal_autocheckpoint = 0");
-      this.releaseCheckpointer = shareCheckpointer(path);
-    }
-    // Append-only: stored evidence is never rewritten; a span id already stored is left as it is.
-    this.insertSpan = this.db.prepare(
-      `INSERT INTO spans (trace_id, span_id, parent_span_id, name, service, span_kind, oi_kind,
-         start_ns, end_ns, status_code, status_message, attributes, events, links, resource, scope)
-       VALUES (@trace_id, @span_id, @parent_span_id, @name, @service, @span_kind, @oi_kind,
-         @start_ns, @end_ns, @status_code, @status_message, @attributes, @events, @links, @resource, @scope)
-       ON CONFLICT (trace_id, span_id) DO NOTHING`,
-    );
-    this.insertRows = this.db.transaction((rows: readonly SpanRow[]) => {
-      let inserted = 0;
-      for (const row of rows) inserted += this.insertSpan.run(row).changes;
-      return inserted;
-    });
+/** Opens the store `location` names: a `postgres://` URL or a SQLite file path (`:memory:` too). */
+export async function openTraceStore(location: string, options: TraceStoreOptions = {}): Promise<TraceStore> {
+  if (isPostgresUrl(location)) {
+    const { PostgresTraceStore } = await import("./postgres-store.ts");
+    return PostgresTraceStore.open(location);
   }
-
-  private migrate() {
-    const current = this.db.pragma("user_version", { simple: true }) as number;
-    this.db.transaction(() => {
-      for (const [index, sql] of MIGRATIONS.entries()) {
-        if (index < current) continue;
-        this.db.exec(sql);
-        this.db.pragma(`user_version = ${index + 1}`);
-      }
-    })();
-  }
-
-  addSpans(spans: readonly SpanRecord[]): number {
-    return this.addRows(spans.map(toSpanRow));
-  }
-
-  /**
-   * Spans already serialized by `toSpanRow`, perhaps in another thread; one transaction. Returns how
-   * many were new: a span whose trace and span id are already stored is refused, not replaced.
-   */
-  addRows(rows: readonly SpanRow[]): number {
-    return rows.length > 0 ? this.insertRows(rows) : 0;
-  }
-
-  spansOf(traceId: string): SpanRecord[] {
-    const rows = this.db
-      .prepare("SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id")
-      .safeIntegers(true)
-      .all(traceId) as SpanRow[];
-    return rows.map(fromRow);
-  }
-
-  /**
-   * The earliest span whose parent is not in the store: the trace's root, even when the trace
-   * continued a caller's traceparent. Undefined while no span of the trace has arrived. The rule of
-   * `rootOf` in src/trace/request.ts, without loading the trace's spans.
-   */
-  rootOf(traceId: string): SpanRecord | undefined {
-    const row = this.db
-      .prepare(
-        `SELECT * FROM spans AS child WHERE trace_id = ? AND (parent_span_id IS NULL OR NOT EXISTS
-           (SELECT 1 FROM spans AS parent WHERE parent.trace_id = child.trace_id AND parent.span_id = child.parent_span_id))
-         ORDER BY start_ns LIMIT 1`,
-      )
-      .safeIntegers(true)
-      .get(traceId) as SpanRow | undefined;
-    return row && fromRow(row);
-  }
-
-  traceIds(): string[] {
-    return (this.db.prepare("SELECT DISTINCT trace_id FROM spans").pluck().all() as string[]).sort();
-  }
-
-  /** Traces with spans and no summary: what no one has diagnosed yet, after a crash say. */
-  unsummarizedTraceIds(): string[] {
-    return this.db
-      .prepare(
-        `SELECT DISTINCT trace_id FROM spans AS span
-         WHERE NOT EXISTS (SELECT 1 FROM trace_summaries AS summary WHERE summary.trace_id = span.trace_id)`,
-      )
-      .pluck()
-      .all() as string[];
-  }
-
-  hasSummary(traceId: string): boolean {
-    return this.db.prepare("SELECT 1 FROM trace_summaries WHERE trace_id = ?").get(traceId) !== undefined;
-  }
-
-  hasTrace(traceId: string): boolean {
-    return this.db.prepare("SELECT 1 FROM spans WHERE trace_id = ? LIMIT 1").get(traceId) !== undefined;
-  }
-
-  upsertAnnotation(annotation: AnnotationRecord) {
-    this.db
-      .prepare(
-        `INSERT INTO annotations (trace_id, span_id, name, annotator_kind, label, score, explanation, identifier, metadata, created_at)
-         VALUES (@traceId, @spanId, @name, @annotatorKind, @label, @score, @explanation, @identifier, @metadata, @createdAt)
-         ON CONFLICT (trace_id, span_key, name, identifier) DO UPDATE SET
-           annotator_kind = excluded.annotator_kind, label = excluded.label, score = excluded.score,
-           explanation = excluded.explanation, metadata = excluded.metadata, created_at = excluded.created_at`,
-      )
-      .run({ ...annotation, metadata: JSON.stringify(annotation.metadata) });
-  }
-
-  annotationsOf(traceId: string): AnnotationRecord[] {
-    const rows = this.db
-      .prepare(
-        `SELECT trace_id AS traceId, span_id AS spanId, name, annotator_kind AS annotatorKind, label, score,
-                explanation, identifier, metadata, created_at AS createdAt
-         FROM annotations WHERE trace_id = ? ORDER BY id`,
-      )
-      .all(traceId) as (AnnotationRecord & { metadata: string })[];
-    return rows.map((row) => ({ ...row, metadata: JSON.parse(row.metadata) as Record<string, unknown> }));
-  }
-
-  addFeedback(feedback: FeedbackRecord) {
-    this.db
-      .prepare(
-        "INSERT INTO feedback (trace_id, outcome, comment, received_at) VALUES (@traceId, @outcome, @comment, @receivedAt)",
-      )
-      .run(feedback);
-  }
-
-  feedbackOf(traceId: string): FeedbackRecord[] {
-    return this.db
-      .prepare(
-        `SELECT trace_id AS traceId, outcome, comment, received_at AS receivedAt
-         FROM feedback WHERE trace_id = ? ORDER BY id`,
-      )
-      .all(traceId) as FeedbackRecord[];
-  }
-
-  /** Replaces the trace's summary row, its findings and its documents in one transaction. */
-  upsertSummary(summary: TraceSummary) {
-    const { findings, documents, ...row } = summary;
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO trace_summaries (trace_id, root_span_id, root_name, start_ns, duration_ms, status,
-             session_id, user_id, category, severity, route, model, routing_policy, prompt_version, experiment_id,
-             experiment_arm, tokens, cost_usd, verdict, first_bad_stage, finding_count, feedback_outcome, sampling_decision, sampling_reason, updated_at)
-           VALUES (@traceId, @rootSpanId, @rootName, @startNs, @durationMs, @status, @sessionId, @userId, @category,
-             @severity, @route, @model, @routingPolicy, @promptVersion, @experimentId, @experimentArm, @tokens, @costUsd, @verdict, @firstBadStage,
-             @findingCount, @feedbackOutcome,
-             (SELECT sampling_decision FROM trace_summaries WHERE trace_id = @traceId),
-             (SELECT sampling_reason FROM trace_summaries WHERE trace_id = @traceId), @updatedAt)`,
-        )
-        .run({ ...row, findingCount: findings.length, updatedAt: new Date().toISOString() });
-      this.db.prepare("DELETE FROM trace_findings WHERE trace_id = ?").run(summary.traceId);
-      this.db.prepare("DELETE FROM trace_documents WHERE trace_id = ?").run(summary.traceId);
-      const addFinding = this.db.prepare(
-        "INSERT INTO trace_findings (trace_id, kind, stage, tool, claim) VALUES (?, ?, ?, ?, ?)",
-      );
-      for (const finding of findings) {
-        addFinding.run(summary.traceId, finding.kind, finding.stage, finding.tool, finding.claim);
-      }
-      const addDocument = this.db.prepare(
-        "INSERT INTO trace_documents (trace_id, doc_id, version, current_version, kind, rank, cited) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      );
-      for (const doc of documents) {
-        addDocument.run(
-          summary.traceId,
-          doc.docId,
-          doc.version,
-          doc.currentVersion,
-          doc.kind,
-          doc.rank,
-          doc.cited ? 1 : 0,
-        );
-      }
-    })();
-  }
-
-  /**
-   * Deletes up to `limit` traces that started before `cutoffNs`, with everything attached to them.
-   * Returns how many it deleted; call again until it returns 0. A batch of 25 takes about 4 ms: the
-   * event loop and the other writers never wait long.
-   */
-  deleteTracesStartedBefore(cutoffNs: bigint, limit = 25): number {
-    const traceIds = this.db
-      .prepare(
-        `SELECT trace_id FROM trace_summaries WHERE start_ns < @cutoff
-         UNION SELECT trace_id FROM spans WHERE parent_span_id IS NULL AND start_ns < @cutoff
-         LIMIT @limit`,
-      )
-      .pluck()
-      .all({ cutoff: cutoffNs, limit }) as string[];
-    if (traceIds.length === 0) return 0;
-    const list = JSON.stringify(traceIds);
-    this.db.transaction(() => {
-      for (const table of [
-        "spans",
-        "annotations",
-        "feedback",
-        "trace_summaries",
-        "trace_findings",
-        "trace_documents",
-      ]) {
-        this.db.prepare(`DELETE FROM ${table} WHERE trace_id IN (SELECT value FROM json_each(?))`).run(list);
-      }
-    })();
-    return traceIds.length;
-  }
-
-  /** Records the tail-sampling decision about the trace's raw payloads, and why. */
-  setSampling(traceId: string, decision: "kept" | "dropped", reason: string) {
-    this.db
-      .prepare("UPDATE trace_summaries SET sampling_decision = ?, sampling_reason = ? WHERE trace_id = ?")
-      .run(decision, reason, traceId);
-  }
-
-  saveExperiment(report: ExperimentReport, createdAt = new Date()) {
-    this.db
-      .prepare("INSERT INTO experiments (id, created_at, report) VALUES (?, ?, ?)")
-      .run(report.experiment, createdAt.toISOString(), JSON.stringify(report));
-  }
-
-  /** Experiment runs, newest first. */
-  experiments(limit = 100): StoredExperiment[] {
-    return (
-      this.db
-        .prepare("SELECT report, created_at FROM experiments ORDER BY created_at DESC, id DESC LIMIT ?")
-        .all(limit) as { report: string; created_at: string }[]
-    ).map((row) => ({ report: JSON.parse(row.report) as ExperimentReport, createdAt: row.created_at }));
-  }
-
-  experiment(id: string): StoredExperiment | undefined {
-    const row = this.db.prepare("SELECT report, created_at FROM experiments WHERE id = ?").get(id) as
-      { report: string; created_at: string } | undefined;
-    return row && { report: JSON.parse(row.report) as ExperimentReport, createdAt: row.created_at };
-  }
-
-  setFeedbackOutcome(traceId: string, outcome: string) {
-    this.db
-      .prepare("UPDATE trace_summaries SET feedback_outcome = ? WHERE trace_id = ?")
-      .run(outcome, traceId);
-  }
-
-  close() {
-    this.db.close();
-    this.releaseCheckpointer?.();
-  }
-}
-
-export function toSpanRow(span: SpanRecord): SpanRow {
-  return {
-    trace_id: span.traceId,
-    span_id: span.spanId,
-    parent_span_id: span.parentSpanId,
-    name: span.name,
-    service: span.service,
-    span_kind: span.spanKind,
-    oi_kind: span.oiKind,
-    start_ns: span.startNs,
-    end_ns: span.endNs,
-    status_code: span.statusCode,
-    status_message: span.statusMessage,
-    attributes: JSON.stringify(span.attributes),
-    events: JSON.stringify(span.events),
-    links: JSON.stringify(span.links),
-    resource: JSON.stringify(span.resource),
-    scope: span.scope ? JSON.stringify(span.scope) : null,
-  };
-}
-
-function fromRow(row: SpanRow): SpanRecord {
-  return {
-    traceId: row.trace_id,
-    spanId: row.span_id,
-    parentSpanId: row.parent_span_id,
-    name: row.name,
-    service: row.service,
-    spanKind: row.span_kind,
-    oiKind: row.oi_kind,
-    startNs: BigInt(row.start_ns),
-    endNs: BigInt(row.end_ns),
-    statusCode: row.status_code,
-    statusMessage: row.status_message,
-    attributes: JSON.parse(row.attributes) as SpanRecord["attributes"],
-    events: JSON.parse(row.events) as SpanRecord["events"],
-    links: JSON.parse(row.links) as SpanRecord["links"],
-    resource: JSON.parse(row.resource) as SpanRecord["resource"],
-    scope: row.scope ? (JSON.parse(row.scope) as SpanRecord["scope"]) : null,
-  };
+  const { SqliteTraceStore } = await import("./sqlite-store.ts");
+  return new SqliteTraceStore(location, options);
 }

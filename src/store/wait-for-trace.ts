@@ -29,7 +29,7 @@ export async function waitForTrace(
 ): Promise<SpanRecord[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const spans = store.spansOf(traceId);
+    const spans = await store.spansOf(traceId);
     if (isTraceComplete(spans, serviceUrls)) return spans;
     if (Date.now() > deadline) throw new Error(`trace ${traceId} still incomplete after ${timeoutMs} ms`);
     await sleep(50);

@@ -20,7 +20,7 @@ import { SEMRESATTRS_PROJECT_NAME } from "@arizeai/openinference-semantic-conven
 import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
 import { checkStorePaths, ConfigError, loadConfig, type Config } from "../shared/config.ts";
 import { governanceFor } from "../governance/runtime.ts";
-import { SqliteSpanExporter } from "./sqlite-span-exporter.ts";
+import { StoreSpanExporter } from "./store-span-exporter.ts";
 import { ReportedSpanExporter } from "./reported-exporter.ts";
 import { configureLog } from "../instrumentation/log.ts";
 import { installTelemetryHandle } from "./handle.ts";
@@ -44,7 +44,7 @@ configureLog(config);
 // Created now, before this process starts any other: it creates the installation's key files.
 const governance = governanceFor(config);
 const exportProcessors: SpanProcessor[] = [
-  new BatchSpanProcessor(new ReportedSpanExporter(new SqliteSpanExporter(config.traceStore), "sqlite")),
+  new BatchSpanProcessor(new ReportedSpanExporter(new StoreSpanExporter(config.traceStore), "sqlite")),
 ];
 if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
   exportProcessors.push(new BatchSpanProcessor(new ReportedSpanExporter(new OTLPTraceExporter(), "otlp")));

@@ -30,7 +30,11 @@ import { PROJECT_ROOT } from "../shared/module-form.ts";
 
 export interface ViewerOptions {
   /** Records an analyst's feedback on a trace, as `POST /v1/feedback` does. */
-  postFeedback: (traceId: string, outcome: FeedbackRecord["outcome"], comment: string | null) => void;
+  postFeedback: (
+    traceId: string,
+    outcome: FeedbackRecord["outcome"],
+    comment: string | null,
+  ) => Promise<void>;
   /**
    * Raw payload attributes (prompts, tool bodies, answers) of the restricted tier, by span id;
    * undefined when none are stored. Called only for a reviewer or admin, who is named for the audit.
@@ -38,7 +42,7 @@ export interface ViewerOptions {
   restrictedPayloads?: (
     traceId: string,
     reader: { role: Role },
-  ) => Record<string, Record<string, unknown>> | undefined;
+  ) => Promise<Record<string, Record<string, unknown>> | undefined>;
   /** The API's bearer tokens: when there are any, the viewer asks for one too. */
   tokens: BearerTokens;
   /** The process's Prometheus text, for the monitoring page's view of `/metrics`. */
@@ -83,13 +87,13 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
   router.post("/login", sameOrigin, form, login(tokens));
   router.route("/logout").get(logout).post(sameOrigin, logout);
 
-  router.get("/", signedIn, (req, res) => {
+  router.get("/", signedIn, async (req, res) => {
     const parsed = parseFilters(req.query);
-    const result = parsed.ok ? { list: listTraces(store, parsed.filters) } : { errors: parsed.errors };
-    sendPage(res, parsed.ok ? 200 : 400, listPage(store, viewerOf(req, tokens), parsed.raw, result));
+    const result = parsed.ok ? { list: await listTraces(store, parsed.filters) } : { errors: parsed.errors };
+    sendPage(res, parsed.ok ? 200 : 400, await listPage(store, viewerOf(req, tokens), parsed.raw, result));
   });
 
-  router.get("/queries/:name", signedIn, (req, res) => {
+  router.get("/queries/:name", signedIn, async (req, res) => {
     const name = String(req.params.name);
     const viewer = viewerOf(req, tokens);
     if (!isNamedQuery(name)) {
@@ -109,26 +113,27 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
     sendPage(
       res,
       200,
-      queryPage(name, NAMED_QUERIES[name](store, parsed.data) as Record<string, unknown>[], viewer),
+      queryPage(name, (await NAMED_QUERIES[name](store, parsed.data)) as Record<string, unknown>[], viewer),
     );
   });
 
-  router.get("/traces/:id", signedIn, (req, res) => {
+  router.get("/traces/:id", signedIn, async (req, res) => {
     const traceId = String(req.params.id);
     const viewer = viewerOf(req, tokens);
-    const model = TRACE_ID_PATTERN.test(traceId) ? readTraceModel(store, traceId) : undefined;
+    const model = TRACE_ID_PATTERN.test(traceId) ? await readTraceModel(store, traceId) : undefined;
     if (!model)
       return sendPage(res, 404, errorPage(viewer, "Trace not found", `No trace ${traceId} in this store.`));
     const span = typeof req.query.span === "string" ? req.query.span : undefined;
-    const changes = options.whatIf && canSeeRestricted(viewer.role) ? options.whatIf.changes(traceId) : [];
-    sendPage(res, 200, tracePage(model, viewer, payloadsFor(viewer.role, traceId), span, changes));
+    const changes =
+      options.whatIf && canSeeRestricted(viewer.role) ? await options.whatIf.changes(traceId) : [];
+    sendPage(res, 200, tracePage(model, viewer, await payloadsFor(viewer.role, traceId), span, changes));
   });
 
   const replaying = new Set<string>();
   router.post("/traces/:id/what-if", sameOrigin, signedIn, form, async (req, res) => {
     const traceId = String(req.params.id);
     const viewer = viewerOf(req, tokens);
-    const model = TRACE_ID_PATTERN.test(traceId) ? readTraceModel(store, traceId) : undefined;
+    const model = TRACE_ID_PATTERN.test(traceId) ? await readTraceModel(store, traceId) : undefined;
     if (!model || !options.whatIf)
       return sendPage(res, 404, errorPage(viewer, "Trace not found", `No trace ${traceId} to replay here.`));
     if (!canSeeRestricted(viewer.role))
@@ -138,7 +143,7 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
         errorPage(viewer, "Reviewers only", "A what-if replay reads the restricted tier."),
       );
     const change = typeof req.body?.change === "string" ? req.body.change : "";
-    if (!options.whatIf.changes(traceId).includes(change))
+    if (!(await options.whatIf.changes(traceId)).includes(change))
       return sendPage(
         res,
         400,
@@ -154,7 +159,7 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
     replaying.add(traceId);
     try {
       const result = await options.whatIf.run(traceId, change, { role: viewer.role });
-      const payloads = payloadsFor(viewer.role, traceId);
+      const payloads = await payloadsFor(viewer.role, traceId);
       const output =
         payloads.access === "shown" ? payloads.bySpan[model.root.spanId]?.["output.value"] : undefined;
       sendPage(res, 200, whatIfPage(viewer, model, answerOf(model.facts, output), result));
@@ -167,10 +172,10 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
     }
   });
 
-  router.post("/traces/:id/feedback", sameOrigin, signedIn, form, (req, res) => {
+  router.post("/traces/:id/feedback", sameOrigin, signedIn, form, async (req, res) => {
     const traceId = String(req.params.id);
     const viewer = viewerOf(req, tokens);
-    if (!TRACE_ID_PATTERN.test(traceId) || !store.hasTrace(traceId)) {
+    if (!TRACE_ID_PATTERN.test(traceId) || !(await store.hasTrace(traceId))) {
       return sendPage(res, 404, errorPage(viewer, "Trace not found", `No trace ${traceId} in this store.`));
     }
     const parsed = feedbackForm.safeParse(req.body);
@@ -178,7 +183,7 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
       const message = "Choose Confirm, Correct or Escalate; a comment may have up to 2,000 characters.";
       return sendPage(res, 400, errorPage(viewer, "Feedback not recorded", message));
     }
-    options.postFeedback(traceId, parsed.data.outcome, parsed.data.comment?.trim() || null);
+    await options.postFeedback(traceId, parsed.data.outcome, parsed.data.comment?.trim() || null);
     // 303: the browser follows with a GET, so a reload does not post the feedback twice.
     res.redirect(303, `/traces/${traceId}#feedback`);
   });
@@ -188,23 +193,23 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
     const parsed = parseFilters(req.query, periodSchema);
     if (!parsed.ok) return sendPage(res, 400, errorPage(viewer, "Bad period", parsed.errors.join(" ")));
     const metrics = options.metrics && (await readMetrics(options.metrics));
-    sendPage(res, 200, monitoringPage(viewer, parsed.raw, readPeriod(store, parsed.filters), metrics));
+    sendPage(res, 200, monitoringPage(viewer, parsed.raw, await readPeriod(store, parsed.filters), metrics));
   });
 
-  router.get("/budget", signedIn, (req, res) => {
+  router.get("/budget", signedIn, async (req, res) => {
     const viewer = viewerOf(req, tokens);
     const parsed = parseFilters(req.query, periodSchema);
     if (!parsed.ok) return sendPage(res, 400, errorPage(viewer, "Bad period", parsed.errors.join(" ")));
-    sendPage(res, 200, budgetPage(viewer, parsed.raw, readPeriod(store, parsed.filters)));
+    sendPage(res, 200, budgetPage(viewer, parsed.raw, await readPeriod(store, parsed.filters)));
   });
 
-  router.get("/experiments", signedIn, (req, res) => {
-    sendPage(res, 200, experimentsPage(viewerOf(req, tokens), store.experiments()));
+  router.get("/experiments", signedIn, async (req, res) => {
+    sendPage(res, 200, experimentsPage(viewerOf(req, tokens), await store.experiments()));
   });
 
-  router.get("/experiments/:id", signedIn, (req, res) => {
+  router.get("/experiments/:id", signedIn, async (req, res) => {
     const viewer = viewerOf(req, tokens);
-    const experiment = store.experiment(String(req.params.id));
+    const experiment = await store.experiment(String(req.params.id));
     if (!experiment)
       return sendPage(
         res,
@@ -215,9 +220,9 @@ export function createViewer(store: TraceStore, options: ViewerOptions): Router 
   });
 
   /** Every read of the restricted tier is audited, so it is not even asked for a viewer who may not see it. */
-  function payloadsFor(role: Role, traceId: string): Payloads {
+  async function payloadsFor(role: Role, traceId: string): Promise<Payloads> {
     if (!canSeeRestricted(role)) return { access: "hidden" };
-    const bySpan = options.restrictedPayloads?.(traceId, { role });
+    const bySpan = await options.restrictedPayloads?.(traceId, { role });
     return bySpan ? { access: "shown", bySpan, open: tokens.open } : { access: "not-stored" };
   }
 

@@ -22,30 +22,36 @@ interface SelectFilter {
 }
 
 /** The values the store holds for a summary column, so the selects offer only what exists. */
-function distinct(
+async function distinct(
   store: TraceStore,
   column: "route" | "model" | "prompt_version" | "experiment_id" | "experiment_arm",
-): string[] {
-  return store.db
-    .prepare(`SELECT DISTINCT ${column} FROM trace_summaries WHERE ${column} IS NOT NULL ORDER BY 1`)
-    .pluck()
-    .all() as string[];
+): Promise<string[]> {
+  const rows = await store.select<{ value: string }>(
+    `SELECT DISTINCT ${column} AS value FROM trace_summaries WHERE ${column} IS NOT NULL ORDER BY 1`,
+  );
+  return rows.map((row) => row.value);
 }
 
-function selectFilters(store: TraceStore, raw: RawQuery): SelectFilter[] {
-  const experiments = distinct(store, "experiment_id");
+async function selectFilters(store: TraceStore, raw: RawQuery): Promise<SelectFilter[]> {
+  const [experiments, arms, routes, models, promptVersions] = await Promise.all([
+    distinct(store, "experiment_id"),
+    distinct(store, "experiment_arm"),
+    distinct(store, "route"),
+    distinct(store, "model"),
+    distinct(store, "prompt_version"),
+  ]);
   // Experiment filters only where there are experiments (or the URL asks for one).
   const experimentFilters =
     experiments.length > 0 || raw.experiment || raw.arm
       ? [
           { name: "experiment", label: "Experiment", options: experiments },
-          { name: "arm", label: "Arm", options: distinct(store, "experiment_arm") },
+          { name: "arm", label: "Arm", options: arms },
         ]
       : [];
   return [
-    { name: "route", label: "Route", options: distinct(store, "route") },
-    { name: "model", label: "Model", options: distinct(store, "model") },
-    { name: "prompt_version", label: "Prompt version", options: distinct(store, "prompt_version") },
+    { name: "route", label: "Route", options: routes },
+    { name: "model", label: "Model", options: models },
+    { name: "prompt_version", label: "Prompt version", options: promptVersions },
     { name: "status", label: "Status", options: ["OK", "ERROR"] },
     { name: "verdict", label: "Verdict", options: ["supported", "unsupported"] },
     { name: "finding", label: "Finding kind", options: Object.keys(STAGE_OF) },
@@ -80,9 +86,10 @@ function timeInput(name: "from" | "to", label: string, raw: RawQuery): SafeHtml 
   </div>`;
 }
 
-function filterForm(store: TraceStore, raw: RawQuery): SafeHtml {
+async function filterForm(store: TraceStore, raw: RawQuery): Promise<SafeHtml> {
+  const filters = await selectFilters(store, raw);
   return html`<form class="filters" method="get" action="/" aria-label="Filter traces">
-    ${selectFilters(store, raw).map((filter) => select(filter, raw))} ${timeInput("from", "From", raw)}
+    ${filters.map((filter) => select(filter, raw))} ${timeInput("from", "From", raw)}
     ${timeInput("to", "To", raw)}
     <div class="filter-actions">
       <button type="submit">Apply filters</button>
@@ -171,16 +178,16 @@ function traceTable(list: TraceList, raw: RawQuery): SafeHtml {
 }
 
 /** `/`: the traces, newest first, with the filters and the saved questions beside them. */
-export function listPage(
+export async function listPage(
   store: TraceStore,
   viewer: Viewer,
   raw: RawQuery,
   result: { list: TraceList } | { errors: string[] },
-): string {
+): Promise<string> {
   return page(
     { title: "Traces", section: "traces", viewer },
     html`<h1>Traces</h1>
-      ${namedQueries()} ${filterForm(store, raw)}
+      ${namedQueries()} ${await filterForm(store, raw)}
       ${
         "errors" in result
           ? html`<div class="notice notice-error" role="alert">

@@ -1,6 +1,7 @@
 import { listTraces, type TraceListItem } from "../store/queries.ts";
 import type { SpanRecord, TraceStore } from "../store/trace-store.ts";
 import { readTrace } from "../trace/facts.ts";
+import { rootOf } from "../trace/request.ts";
 import { STAGES, type Diagnosis } from "../diagnosis/index.ts";
 import type { Stage } from "../contracts/semconv.ts";
 import { percentile, spanMs } from "../shared/measures.ts";
@@ -25,18 +26,25 @@ export interface Period {
   truncated: boolean;
 }
 
-export function readPeriod(store: TraceStore, range: { from?: string; to?: string }): Period {
-  const list = listTraces(store, { ...range, limit: PERIOD_LIMIT });
-  return {
-    truncated: list.next_cursor !== null,
-    traces: list.traces.flatMap((item) => {
-      const root = store.rootOf(item.trace_id);
-      if (!root) return []; // deleted by retention since it was listed
-      const spans = store.spansOf(item.trace_id);
-      const diagnosis = findingsOf(store.annotationsOf(item.trace_id), spans);
-      return [{ item, root, spans, stages: stagesOf(readTrace(spans)), diagnosis }];
-    }),
-  };
+export async function readPeriod(store: TraceStore, range: { from?: string; to?: string }): Promise<Period> {
+  const list = await listTraces(store, { ...range, limit: PERIOD_LIMIT });
+  const traces: PeriodTrace[] = [];
+  for (const item of list.traces) {
+    const [spans, annotations] = await Promise.all([
+      store.spansOf(item.trace_id),
+      store.annotationsOf(item.trace_id),
+    ]);
+    const root = rootOf(spans);
+    if (!root) continue; // deleted by retention since it was listed
+    traces.push({
+      item,
+      root,
+      spans,
+      stages: stagesOf(readTrace(spans)),
+      diagnosis: findingsOf(annotations, spans),
+    });
+  }
+  return { truncated: list.next_cursor !== null, traces };
 }
 
 export interface Distribution {

@@ -47,12 +47,15 @@ export function findingsOf(
   return stored ? diagnosisOf(annotationsToFindings(annotations, spans)) : diagnose(spans);
 }
 
-export function readTraceModel(store: TraceStore, traceId: string): TraceModel | undefined {
-  const spans = store.spansOf(traceId);
+export async function readTraceModel(store: TraceStore, traceId: string): Promise<TraceModel | undefined> {
+  const [spans, annotations, feedback] = await Promise.all([
+    store.spansOf(traceId),
+    store.annotationsOf(traceId),
+    store.feedbackOf(traceId),
+  ]);
   const root = rootOf(spans);
   if (!root) return undefined;
   const facts = readTrace(spans);
-  const annotations = store.annotationsOf(traceId);
   const diagnosis = findingsOf(annotations, spans);
   const findingsBySpan = new Map<string, Finding[]>();
   for (const finding of diagnosis.findings) {
@@ -66,7 +69,7 @@ export function readTraceModel(store: TraceStore, traceId: string): TraceModel |
     diagnosis,
     findingsBySpan,
     annotations,
-    feedback: store.feedbackOf(traceId),
+    feedback,
     costUsd: modelUsage(spans).costUsd,
   };
 }

@@ -24,7 +24,7 @@ export interface WhatIfView {
 /** What-if replays the viewer can run: a reviewer's, since a replay reads the restricted tier. */
 export interface WhatIfService {
   /** The changes that could alter a trace's answer, read from its safe metadata. */
-  changes(traceId: string): string[];
+  changes(traceId: string): Promise<string[]>;
   /** Runs one replay; `reader` is named in the restricted tier's audit log. */
   run(traceId: string, change: string, reader: { role: Role }): Promise<WhatIfView>;
 }

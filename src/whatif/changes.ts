@@ -85,7 +85,7 @@ export function applicableChanges(spans: readonly SpanRecord[], diagnosis: Diagn
 }
 
 /** The applicable changes of a stored trace, by name; none for a trace the store does not hold. */
-export function applicableChangeNames(store: TraceStore, traceId: string): string[] {
-  const spans = store.spansOf(traceId);
+export async function applicableChangeNames(store: TraceStore, traceId: string): Promise<string[]> {
+  const spans = await store.spansOf(traceId);
   return spans.length === 0 ? [] : applicableChanges(spans, diagnose(spans)).map(changeName);
 }

@@ -58,9 +58,13 @@ export interface Recording {
 }
 
 /** Throws a WhatIfError unless the store holds the trace and the restricted tier its payloads; reads none of them. */
-export function checkReplayable(store: TraceStore, governance: Governance, traceId: string): void {
-  if (!store.hasTrace(traceId)) throw new WhatIfError(`no trace ${traceId} in ${store.path}`);
-  if (!governance.restricted.has(traceId))
+export async function checkReplayable(
+  store: TraceStore,
+  governance: Governance,
+  traceId: string,
+): Promise<void> {
+  if (!(await store.hasTrace(traceId))) throw new WhatIfError(`no trace ${traceId} in ${store.location}`);
+  if (!(await governance.restricted.has(traceId)))
     throw new WhatIfError(
       `trace ${traceId} cannot be replayed: its raw payloads (model outputs, tool responses) were not kept in the ` +
         "restricted tier. Tail sampling keeps them for failed, flagged and escalated traces and a sample of healthy " +
@@ -69,18 +73,21 @@ export function checkReplayable(store: TraceStore, governance: Governance, trace
 }
 
 /** Reads a stored trace and its restricted payloads (an audited read, in `reader`'s name). */
-export function readRecording(
+export async function readRecording(
   store: TraceStore,
   governance: Governance,
   traceId: string,
   reader: string,
-): Recording {
-  checkReplayable(store, governance, traceId);
-  const spans = store.spansOf(traceId);
+): Promise<Recording> {
+  await checkReplayable(store, governance, traceId);
+  const spans = await store.spansOf(traceId);
   const root = rootOf(spans);
   if (!root) throw new WhatIfError(`trace ${traceId} has no root span to replay from`);
   const payloads = new Map(
-    governance.restricted.read(traceId, reader).map((payload) => [payload.spanId, payload.attributes]),
+    (await governance.restricted.read(traceId, reader)).map((payload) => [
+      payload.spanId,
+      payload.attributes,
+    ]),
   );
   const raw = (span: SpanRecord | undefined, key: string) =>
     span ? (payloads.get(span.spanId)?.[key] ?? span.attributes[key]) : undefined;

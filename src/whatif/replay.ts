@@ -52,7 +52,7 @@ export async function whatIf(
   /** Who asked, for the restricted tier's audit log. */
   reader: string,
 ): Promise<WhatIfResult> {
-  const recording = readRecording(store, governanceFor(config), traceId, reader);
+  const recording = await readRecording(store, governanceFor(config), traceId, reader);
   return replayWith(recording, diagnose(recording.spans), change, config, services, store);
 }
 
@@ -64,7 +64,7 @@ export async function whatIfAll(
   store: TraceStore,
   reader: string,
 ): Promise<{ original: string; results: WhatIfResult[] }> {
-  const recording = readRecording(store, governanceFor(config), traceId, reader);
+  const recording = await readRecording(store, governanceFor(config), traceId, reader);
   const original = diagnose(recording.spans);
   const results: WhatIfResult[] = [];
   for (const change of applicableChanges(recording.spans, original)) {
@@ -101,7 +101,7 @@ async function replayWith(
       sessionId: `what-if:${recording.traceId}:${changeName(change)}`,
     });
     await flushTelemetry();
-    const replayRoot = store.rootOf(replayId);
+    const replayRoot = await store.rootOf(replayId);
     if (replayRoot) linkToOriginal(replayRoot, recording, change);
     await flushTelemetry();
     const governance = governanceFor(config);

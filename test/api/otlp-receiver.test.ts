@@ -24,7 +24,7 @@ import {
   type OtlpReceiverOptions,
 } from "../../src/api/otlp-receiver.ts";
 import { toOtlpJson } from "../../src/store/otlp.ts";
-import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
+import { openTraceStore, type TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { field } from "../helpers/protobuf.ts";
 import { loadConfig } from "../../src/shared/config.ts";
 import { canarySpans, leakedCanaries } from "../helpers/canaries.ts";
@@ -62,7 +62,7 @@ async function startReceiver(
   storePath = join(tempDir(), "traces.db"),
   governance: "on" | "off" = "off",
 ): Promise<RunningReceiver> {
-  const store = new TraceStore(storePath);
+  const store = await openTraceStore(storePath);
   const config = loadConfig({
     TRACE_STORE: storePath,
     RESTRICTED_STORE: join(dirname(storePath), "restricted.db"),
@@ -88,7 +88,7 @@ async function startReceiver(
       server.close();
       await once(server, "close");
       await receiver.close();
-      store.close();
+      await store.close();
     },
   };
 }
@@ -171,7 +171,7 @@ describe("OTLP/HTTP receiver", () => {
     const [retry, query, checkout] = sent;
 
     await running.receiver.flush();
-    const stored = running.store.spansOf(checkout?.traceId ?? "");
+    const stored = await running.store.spansOf(checkout?.traceId ?? "");
     const storedByName = new Map(stored.map((span) => [span.name, span]));
     expect([...storedByName.keys()].sort()).toEqual(["POST /checkout", "SELECT orders", "retry"]);
     const storedCheckout = storedByName.get("POST /checkout");
@@ -210,7 +210,7 @@ describe("OTLP/HTTP receiver", () => {
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     expect(await response.json()).toEqual({});
     await running.receiver.flush();
-    expect(running.store.spansOf(TRACE_ID)).toEqual(spans);
+    expect(await running.store.spansOf(TRACE_ID)).toEqual(spans);
   });
 
   it("takes gzip-compressed JSON and protobuf", async () => {
@@ -232,9 +232,9 @@ describe("OTLP/HTTP receiver", () => {
     expect((await protobufResponse.arrayBuffer()).byteLength).toBe(0);
 
     await running.receiver.flush();
-    expect(running.store.spansOf(jsonSpan.traceId)).toEqual([jsonSpan]);
+    expect(await running.store.spansOf(jsonSpan.traceId)).toEqual([jsonSpan]);
     const traceId = sdkSpan[0]?.spanContext().traceId ?? "";
-    expect(running.store.spansOf(traceId).map((span) => [span.name, span.service])).toEqual([
+    expect((await running.store.spansOf(traceId)).map((span) => [span.name, span.service])).toEqual([
       ["span 0", "in-process-sdk"],
     ]);
   });
@@ -298,7 +298,7 @@ describe("OTLP/HTTP receiver", () => {
       },
     });
     await running.receiver.flush();
-    expect(running.store.spansOf(traceId).map((span) => span.name)).toEqual(["step 0", "step 2"]);
+    expect((await running.store.spansOf(traceId)).map((span) => span.name)).toEqual(["step 0", "step 2"]);
   });
 
   it("answers a protobuf partial success in protobuf", async () => {
@@ -319,7 +319,7 @@ describe("OTLP/HTTP receiver", () => {
       },
     });
     await running.receiver.flush();
-    expect(running.store.spansOf(spans[0]?.spanContext().traceId ?? "")).toHaveLength(2);
+    expect(await running.store.spansOf(spans[0]?.spanContext().traceId ?? "")).toHaveLength(2);
   });
 
   it("stores a big batch from its worker threads, never on the API's event loop", async () => {
@@ -334,7 +334,7 @@ describe("OTLP/HTTP receiver", () => {
 
     expect(addSpans).not.toHaveBeenCalled();
     expect(addRows).not.toHaveBeenCalled();
-    expect(running.store.spansOf(traceId)).toHaveLength(600);
+    expect(await running.store.spansOf(traceId)).toHaveLength(600);
     expect(running.receiver.queuedSpans()).toBe(0);
     addSpans.mockRestore();
     addRows.mockRestore();
@@ -354,7 +354,7 @@ describe("OTLP/HTTP receiver as a trust boundary", () => {
     const response = await post(running.url, JSON.stringify(toOtlpJson(spans)), JSON_TYPE);
     expect(response.status).toBe(200);
 
-    const stored = running.store.spansOf(traceId);
+    const stored = await running.store.spansOf(traceId);
     expect(stored).toHaveLength(spans.length);
     const text = JSON.stringify(stored, (_, value: unknown) =>
       typeof value === "bigint" ? String(value) : value,
@@ -388,7 +388,7 @@ describe("OTLP/HTTP receiver as a trust boundary", () => {
         errorMessage: "1 span(s) already stored: ingest is append-only",
       },
     });
-    const stored = running.store.spansOf(traceId);
+    const stored = await running.store.spansOf(traceId);
     expect(stored.map((span) => span.spanId).sort()).toEqual([revoke.spanId, "0000000000000003"]);
     expect(stored.find((span) => span.spanId === revoke.spanId)).toMatchObject({
       statusCode: "ERROR",
@@ -402,9 +402,9 @@ describe("OTLP/HTTP receiver as a trust boundary", () => {
     const response = await post(running.url, JSON.stringify(toOtlpJson(spans)), JSON_TYPE);
     expect(response.status).toBe(200);
     // No flush: another connection, as a restarted server would open, already sees every span.
-    const reader = new TraceStore(running.store.path);
-    expect(reader.spansOf(traceId)).toHaveLength(300);
-    reader.close();
+    const reader = await openTraceStore(running.store.location);
+    expect(await reader.spansOf(traceId)).toHaveLength(300);
+    await reader.close();
   });
 });
 
@@ -441,12 +441,12 @@ describe("OTLP/HTTP receiver limits", () => {
     expect(tooMany.headers.get("retry-after")).toBe("1");
     expect(((await tooMany.json()) as { error: { code: string } }).error.code).toBe("queue_full");
     await running.receiver.flush();
-    expect(running.store.hasTrace(traceId)).toBe(false);
+    expect(await running.store.hasTrace(traceId)).toBe(false);
 
     const fits = await post(running.url, JSON.stringify(toOtlpJson(spans.slice(0, 2))), JSON_TYPE);
     expect(fits.status).toBe(200);
     await running.receiver.flush();
-    expect(running.store.spansOf(traceId)).toHaveLength(2);
+    expect(await running.store.spansOf(traceId)).toHaveLength(2);
   });
 });
 

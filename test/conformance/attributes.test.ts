@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { OpenInferenceSpanKind, SemanticConventions } from "@arizeai/openinference-semantic-conventions";
 import * as otelIncubating from "@opentelemetry/semantic-conventions/incubating";
-import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
+import { openTraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { ATTR } from "../../src/contracts/semconv.ts";
 import { replayedStores } from "../helpers/shared-replay.ts";
 
@@ -96,13 +96,13 @@ function problemWith(key: string, value: unknown): string | undefined {
 let spans: SpanRecord[] = [];
 
 beforeAll(async () => {
-  const store = new TraceStore((await replayedStores()).traceStore);
-  spans = store.traceIds().flatMap((traceId) => store.spansOf(traceId));
-  store.close();
+  const store = await openTraceStore((await replayedStores()).traceStore);
+  spans = (await Promise.all((await store.traceIds()).map((traceId) => store.spansOf(traceId)))).flat();
+  await store.close();
 });
 
 describe("every stored span of a scenario run", () => {
-  it("uses only known attribute names, with the types their conventions give", () => {
+  it("uses only known attribute names, with the types their conventions give", async () => {
     expect(spans.length).toBeGreaterThan(40);
     const problems = spans.flatMap((span) =>
       Object.entries(span.attributes).flatMap(([key, value]) => {
@@ -113,14 +113,14 @@ describe("every stored span of a scenario run", () => {
     expect([...new Set(problems)]).toEqual([]);
   });
 
-  it("has an OpenInference span kind Phoenix knows, on every assistant span but HTTP client spans", () => {
+  it("has an OpenInference span kind Phoenix knows, on every assistant span but HTTP client spans", async () => {
     for (const span of spans) {
       if (span.oiKind) expect(OPENINFERENCE_KINDS).toContain(span.oiKind);
       else expect(span.spanKind === "CLIENT" || span.spanKind === "SERVER", `${span.name}`).toBe(true);
     }
   });
 
-  it("writes GenAI attributes beside OpenInference ones on LLM and tool spans", () => {
+  it("writes GenAI attributes beside OpenInference ones on LLM and tool spans", async () => {
     for (const span of spans.filter((candidate) => candidate.oiKind === "LLM")) {
       expect(span.attributes["gen_ai.operation.name"]).toBe("chat");
       expect(GEN_AI_PROVIDERS).toContain(span.attributes["gen_ai.provider.name"]);
@@ -138,7 +138,7 @@ describe("every stored span of a scenario run", () => {
     }
   });
 
-  it("describes in the registry every attribute src/contracts/semconv.ts names", () => {
+  it("describes in the registry every attribute src/contracts/semconv.ts names", async () => {
     const described = (name: string) =>
       registry.some(
         (attribute) => attribute.id === name || (attribute.dynamic && name.startsWith(`${attribute.id}.`)),

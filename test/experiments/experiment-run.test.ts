@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TraceStore } from "../../src/store/trace-store.ts";
+import { openTraceStore, type TraceStore } from "../../src/store/trace-store.ts";
 import { listTraces, NAMED_QUERIES, traceFiltersSchema } from "../../src/store/queries.ts";
 import type { ExperimentReport } from "../../src/store/experiment-row.ts";
 import { runCli, tempStore, type CliRun } from "../helpers/processes.ts";
@@ -61,17 +61,17 @@ beforeAll(async () => {
   first = runOne;
   report = JSON.parse(runOne.stdout) as ExperimentReport;
   again = JSON.parse(runTwo.stdout) as ExperimentReport;
-  store = new TraceStore(one.traceStore);
+  store = await openTraceStore(one.traceStore);
   viewer = await serveViewer(store);
 }, 120_000);
 
-afterAll(() => {
+afterAll(async () => {
   viewer?.server.close();
-  store?.close();
+  await store?.close();
 });
 
 describe("experiment run", () => {
-  it("prints the SPEC's one JSON object, with a progress bar on stderr", () => {
+  it("prints the SPEC's one JSON object, with a progress bar on stderr", async () => {
     expect(first.code).toBe(0);
     expect(first.stdout.trim().split("\n")).toHaveLength(1);
     expect(first.stderr).toMatch(/16 tickets × 2 arms .*16\/16/);
@@ -109,7 +109,7 @@ describe("experiment run", () => {
     ]);
   });
 
-  it("finds the cheap, optimistic arm cheaper and less trustworthy", () => {
+  it("finds the cheap, optimistic arm cheaper and less trustworthy", async () => {
     const [quality, fast] = report.arms;
     expect(quality).toMatchObject({
       routing_policy: "quality-first",
@@ -122,7 +122,7 @@ describe("experiment run", () => {
     expect(report.comparisons[0]!.cost_change_pct).toBeLessThan(-60);
   });
 
-  it("gives the same report for the same seed (timings and ids aside)", () => {
+  it("gives the same report for the same seed (timings and ids aside)", async () => {
     const deterministic = (result: ExperimentReport) => ({
       tickets: result.tickets,
       arms: result.arms.map(({ arm, traces, unsupported_rate, escalation_rate, correction_rate, ci95 }) => ({
@@ -139,7 +139,7 @@ describe("experiment run", () => {
     expect(deterministic(again)).toEqual(deterministic(report));
   });
 
-  it("runs a ticket file in its worlds, one ticket at a time where they share people, and judges by the world", () => {
+  it("runs a ticket file in its worlds, one ticket at a time where they share people, and judges by the world", async () => {
     const [quality, fast] = fromFile.arms;
     expect(fromFile.tickets).toBe(2);
     // v2 on the strong model reports the 403 and the stale snapshot: nothing false, nothing missing.
@@ -154,10 +154,10 @@ describe("experiment run", () => {
     });
   });
 
-  it("leaves a real trace per ticket and arm, tagged, diagnosed and with the analyst's feedback joined", () => {
+  it("leaves a real trace per ticket and arm, tagged, diagnosed and with the analyst's feedback joined", async () => {
     for (const arm of report.arms) {
       const filters = traceFiltersSchema.parse({ experiment: report.experiment, arm: arm.arm, limit: 500 });
-      const { traces } = listTraces(store, filters);
+      const { traces } = await listTraces(store, filters);
       expect(traces).toHaveLength(16);
       expect(traces.every((trace) => trace.experiment_arm === arm.arm && trace.verdict !== null)).toBe(true);
       expect(traces.filter((trace) => trace.verdict === "unsupported").length / 16).toBe(
@@ -168,14 +168,18 @@ describe("experiment run", () => {
       );
       expect(traces.every((trace) => trace.feedback_outcome !== null)).toBe(true);
     }
-    const root = store.rootOf(
-      listTraces(store, traceFiltersSchema.parse({ experiment: report.experiment })).traces[0]!.trace_id,
+    const root = await store.rootOf(
+      (await listTraces(store, traceFiltersSchema.parse({ experiment: report.experiment }))).traces[0]!
+        .trace_id,
     );
     expect(root?.attributes).toMatchObject({ "incident.experiment.id": report.experiment });
   });
 
-  it("groups route-outcomes by arm when asked", () => {
-    const rows = NAMED_QUERIES["route-outcomes"](store, { group_by: "arm", experiment: report.experiment });
+  it("groups route-outcomes by arm when asked", async () => {
+    const rows = await NAMED_QUERIES["route-outcomes"](store, {
+      group_by: "arm",
+      experiment: report.experiment,
+    });
     expect(rows.map((row) => [row.experiment_arm, row.traces])).toEqual([
       ["fast-only/v1", 16],
       ["quality-first/v2", 16],

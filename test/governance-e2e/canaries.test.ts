@@ -4,9 +4,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { RestrictedStore } from "../../src/governance/restricted-store.ts";
+import { openRestrictedStore } from "../../src/governance/restricted-store.ts";
 import { loadOrCreateKey } from "../../src/governance/key.ts";
-import { TraceStore } from "../../src/store/trace-store.ts";
+import { openTraceStore } from "../../src/store/trace-store.ts";
 import { traceView } from "../../src/lifecycle/trace-view.ts";
 import { runCli, tempStore, type CliRun } from "../helpers/processes.ts";
 import { CANARIES, type Canary } from "../helpers/canaries.ts";
@@ -99,15 +99,15 @@ async function replayWithCanaries(governance: "on" | "off"): Promise<RunArtifact
   }
   expect(run.code, run.stderr).toBe(0);
   const traceId = (JSON.parse(run.stdout) as { traceId: string }).traceId;
-  const store = new TraceStore(traceStore);
-  const view = JSON.stringify(traceView(store, traceId));
-  store.close();
+  const store = await openTraceStore(traceStore);
+  const view = JSON.stringify(await traceView(store, traceId));
+  await store.close();
   let restrictedPlain = "";
   if (governance === "on") {
     const key = loadOrCreateKey({ path: join(dir, "restricted.key") });
-    const restricted = new RestrictedStore(restrictedStore, key);
-    restrictedPlain = JSON.stringify(restricted.read(traceId, "test-reviewer"));
-    restricted.close();
+    const restricted = openRestrictedStore(restrictedStore, key);
+    restrictedPlain = JSON.stringify(await restricted.read(traceId, "test-reviewer"));
+    await restricted.close();
   }
   return {
     storeFiles: filesOf(traceStore),

@@ -19,7 +19,7 @@ function governance() {
 }
 
 describe("Governance", () => {
-  it("keeps redacted safe metadata and holds the raw payload, redacted only when the trace is kept", () => {
+  it("keeps redacted safe metadata and holds the raw payload, redacted only when the trace is kept", async () => {
     const governed = governance();
     const redact = vi.spyOn(governed.redactor, "redactDeep");
     const span = {
@@ -36,12 +36,13 @@ describe("Governance", () => {
     expect(redact).not.toHaveBeenCalled();
     governed.tiers.decide({ traceId: span.traceId, failed: true, flagged: false, escalated: false });
     expect(redact).toHaveBeenCalledTimes(1);
-    const [payload] = governed.restricted.read(span.traceId, "test");
+    await governed.tiers.written();
+    const [payload] = await governed.restricted.read(span.traceId, "test");
     expect(payload?.attributes["input.value"]).toMatch(/^my key is /);
     expect(JSON.stringify(payload)).not.toContain(secret);
   });
 
-  it("scans a safe text that repeats once, and still answers it redacted", () => {
+  it("scans a safe text that repeats once, and still answers it redacted", async () => {
     const governed = governance();
     const redact = vi.spyOn(governed.redactor, "redact");
     const text = `https://mdm.example/v1/devices?token=${secret}`;

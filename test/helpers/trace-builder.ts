@@ -2,7 +2,7 @@ import {
   OpenInferenceSpanKind,
   SemanticConventions as SC,
 } from "@arizeai/openinference-semantic-conventions";
-import type { SpanRecord } from "../../src/store/trace-store.ts";
+import type { SpanRecord, TraceStore } from "../../src/store/trace-store.ts";
 import { ATTR } from "../../src/contracts/semconv.ts";
 
 /**
@@ -315,3 +315,9 @@ export const wrongStorySentBy = (traceId: string, service = "external-agent"): S
     traceId,
     service,
   );
+
+/** How many spans the store holds, on either engine. */
+export async function spanCount(store: TraceStore): Promise<number> {
+  const [row] = await store.select<{ spans: bigint }>("SELECT COUNT(*) AS spans FROM spans");
+  return Number(row?.spans ?? 0);
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChildProcess } from "node:child_process";
-import { TraceStore } from "../../src/store/trace-store.ts";
+import { openTraceStore, type TraceStore } from "../../src/store/trace-store.ts";
 import { NODE_ARGS, startCli, stop, tempStore } from "../helpers/processes.ts";
 
 const TOKENS = { analyst: "analyst-token-1", reviewer: "reviewer-token-1", admin: "admin-token-1" };
@@ -25,12 +25,12 @@ beforeAll(async () => {
   );
   serve = started.child;
   api = started.match[1] as string;
-  store = new TraceStore(traceStore);
+  store = await openTraceStore(traceStore);
 });
 
 afterAll(async () => {
   await stop(serve);
-  store?.close();
+  await store?.close();
 });
 
 async function call(method: string, path: string, token: string, body?: unknown) {
@@ -42,10 +42,15 @@ async function call(method: string, path: string, token: string, body?: unknown)
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-const samplingOf = (traceId: string) =>
-  store.db
-    .prepare("SELECT sampling_decision, sampling_reason FROM trace_summaries WHERE trace_id = ?")
-    .get(traceId);
+const samplingOf = async (traceId: string) =>
+  (
+    await store.select(
+      "SELECT sampling_decision, sampling_reason FROM trace_summaries WHERE trace_id = @traceId",
+      {
+        traceId,
+      },
+    )
+  )[0];
 
 describe("payload tiers over HTTP", () => {
   it("drops a healthy trace's payloads, then keeps them when an escalation arrives within the grace period", async () => {
@@ -55,7 +60,7 @@ describe("payload tiers over HTTP", () => {
     expect(asked.status).toBe(200);
     const traceId = asked.body.trace_id as string;
     await expect
-      .poll(() => samplingOf(traceId), { timeout: 60_000 })
+      .poll(async () => samplingOf(traceId), { timeout: 60_000 })
       .toEqual({
         sampling_decision: "dropped",
         sampling_reason: "not_sampled",
@@ -68,7 +73,7 @@ describe("payload tiers over HTTP", () => {
       comment: "Marcus says the laptop was never encrypted.",
     });
     expect(feedback.status).toBe(202);
-    expect(samplingOf(traceId)).toEqual({ sampling_decision: "kept", sampling_reason: "escalated" });
+    expect(await samplingOf(traceId)).toEqual({ sampling_decision: "kept", sampling_reason: "escalated" });
 
     const payloads = await call("GET", `/v1/traces/${traceId}/payloads`, TOKENS.reviewer);
     expect(payloads.status).toBe(200);
@@ -79,7 +84,7 @@ describe("payload tiers over HTTP", () => {
         JSON.stringify((await call("GET", `/v1/traces/${traceId}/payloads`, TOKENS.reviewer)).body),
       )
       .toContain("never encrypted");
-    const stored = JSON.stringify(store.spansOf(traceId), (_key, value: unknown) =>
+    const stored = JSON.stringify(await store.spansOf(traceId), (_key, value: unknown) =>
       typeof value === "bigint" ? String(value) : value,
     );
     expect(stored).not.toContain("Marcus");

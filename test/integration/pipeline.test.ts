@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChildProcess } from "node:child_process";
 import { loadConfig } from "../../src/shared/config.ts";
 import { startServices, type RunningServices } from "../../src/services/start-services.ts";
-import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
+import { openTraceStore, type TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { waitForTrace } from "../../src/store/wait-for-trace.ts";
 import { NODE_ARGS, startCli, stop, tempStore } from "../helpers/processes.ts";
 
@@ -38,13 +38,13 @@ beforeAll(async () => {
   serve = started.child;
   serveOutput = started.output;
   api = started.match[1] as string;
-  store = new TraceStore(traceStore);
+  store = await openTraceStore(traceStore);
 });
 
 afterAll(async () => {
   await stop(serve);
   await services?.stop();
-  store?.close();
+  await store?.close();
 });
 
 async function setWorld(section: "mdm" | "sessions", world: unknown) {
@@ -335,7 +335,7 @@ describe("questions outside the stolen-device story", () => {
     expect(answer.citations).toContain("doc:phishing@1");
     expect(answer.claims).toEqual([]);
     await expect
-      .poll(() => summaryOf(body.trace_id as string), { timeout: 60_000 })
+      .poll(async () => summaryOf(body.trace_id as string), { timeout: 60_000 })
       .toMatchObject({ category: "phishing", verdict: "supported", finding_count: 0 });
   });
 
@@ -345,7 +345,7 @@ describe("questions outside the stolen-device story", () => {
     expect(answer.summary).toContain("does not look like a security incident");
     expect(answer.caveats.map((caveat) => caveat.kind)).toEqual(["unverified"]);
     await expect
-      .poll(() => summaryOf(body.trace_id as string), { timeout: 60_000 })
+      .poll(async () => summaryOf(body.trace_id as string), { timeout: 60_000 })
       .toMatchObject({ category: "other", finding_count: 0 });
   });
 });
@@ -382,8 +382,10 @@ describe("feedback", () => {
     });
     expect(posted.status).toBe(202);
 
-    await expect.poll(() => store.spansOf(traceId).some((span) => span.name === "feedback")).toBe(true);
-    const feedback = only(store.spansOf(traceId), (span) => span.name === "feedback");
+    await expect
+      .poll(async () => (await store.spansOf(traceId)).some((span) => span.name === "feedback"))
+      .toBe(true);
+    const feedback = only(await store.spansOf(traceId), (span) => span.name === "feedback");
     expect(feedback.parentSpanId).toBe(root.spanId);
     expect(feedback.links).toEqual([
       { traceId, spanId: root.spanId, attributes: { "link.reason": "feedback_on" } },
@@ -392,7 +394,7 @@ describe("feedback", () => {
       "feedback.outcome": "escalated",
       "openinference.span.kind": "EVALUATOR",
     });
-    expect(store.annotationsOf(traceId)).toContainEqual(
+    expect(await store.annotationsOf(traceId)).toContainEqual(
       expect.objectContaining({
         name: "analyst_feedback",
         annotatorKind: "HUMAN",

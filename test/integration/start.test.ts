@@ -1,10 +1,10 @@
 import { afterAll, expect, it } from "vitest";
 import type { ChildProcess } from "node:child_process";
-import { TraceStore } from "../../src/store/trace-store.ts";
+import { openTraceStore } from "../../src/store/trace-store.ts";
 import { startCli, stop, tempStore } from "../helpers/processes.ts";
 
 let started: ChildProcess | undefined;
-afterAll(() => stop(started));
+afterAll(async () => stop(started));
 
 /**
  * The real `npm start` entry point: only a test like this catches a telemetry module that loads
@@ -38,13 +38,17 @@ it(
     expect(await viewer.text()).toContain("<main");
     const { trace_id: traceId } = (await response.json()) as { trace_id: string };
 
-    const store = new TraceStore(traceStore);
+    const store = await openTraceStore(traceStore);
     // The root span ends last, so it may reach the store in a later batch than the services' spans.
     await expect
-      .poll(() => store.spansOf(traceId).some((span) => span.oiKind === "AGENT"), { timeout: 60_000 })
+      .poll(async () => (await store.spansOf(traceId)).some((span) => span.oiKind === "AGENT"), {
+        timeout: 60_000,
+      })
       .toBe(true);
     await expect
-      .poll(() => new Set(store.spansOf(traceId).map((span) => span.service)), { timeout: 60_000 })
+      .poll(async () => new Set((await store.spansOf(traceId)).map((span) => span.service)), {
+        timeout: 60_000,
+      })
       .toEqual(new Set(["incident-assistant", "llm", "mdm", "sessions"]));
     const trace = (await (await fetch(`${api}/v1/traces/${traceId}`)).json()) as {
       spans: { parent_span_id: string | null }[];
@@ -59,6 +63,6 @@ it(
     };
     await expect.poll(async () => (await summary())?.verdict, { timeout: 60_000 }).toBe("supported");
     expect((await summary())?.finding_count).toBe(0);
-    store.close();
+    await store.close();
   },
 );

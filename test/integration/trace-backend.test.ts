@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { loadConfig } from "../../src/shared/config.ts";
 import { createAssistant } from "../../src/agent/pipeline.ts";
 import { createApi } from "../../src/api/server.ts";
-import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
+import { openTraceStore, type TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { fromOtlpJson, toOtlpJson, type ExportTraceServiceRequestJson } from "../../src/store/otlp.ts";
 import { wrongStorySentBy } from "../helpers/trace-builder.ts";
 import { runCli } from "../helpers/processes.ts";
@@ -24,7 +24,7 @@ beforeAll(async () => {
   const replayed = await replayedStores();
   traceStore = replayed.traceStore;
   traceIds = keepOnly(replayed, ["healthy", "elena", "cheap-route"]);
-  store = new TraceStore(traceStore);
+  store = await openTraceStore(traceStore);
   const config = loadConfig({
     TRACE_STORE: traceStore,
     RESTRICTED_STORE: join(dirname(traceStore), "restricted.db"),
@@ -39,9 +39,9 @@ beforeAll(async () => {
   api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(() => {
+afterAll(async () => {
   server?.close();
-  store?.close();
+  await store?.close();
 });
 
 async function get(path: string, token = "analyst-token-1") {
@@ -289,7 +289,7 @@ describe("OTLP in and out", () => {
     const { spans, rejected } = fromOtlpJson(exported);
     expect(rejected).toBe(0);
     const byId = (a: SpanRecord, b: SpanRecord) => a.spanId.localeCompare(b.spanId);
-    expect(spans.sort(byId)).toEqual(store.spansOf(traceIds.elena!).sort(byId));
+    expect(spans.sort(byId)).toEqual((await store.spansOf(traceIds.elena!)).sort(byId));
 
     const langchain = exported.resourceSpans
       .flatMap((resource) => resource.scopeSpans)
@@ -321,10 +321,7 @@ describe("OTLP in and out", () => {
       const pushed = await runCli(args, { ...env, INCIDENT_API_TOKEN: "phoenix-key-1" });
       expect(pushed.code).toBe(0);
       expect(phoenix.spans.map((span) => span.spanId).sort()).toEqual(
-        store
-          .spansOf(elena)
-          .map((span) => span.spanId)
-          .sort(),
+        (await store.spansOf(elena)).map((span) => span.spanId).sort(),
       );
       const annotations = [...phoenix.annotations.values()];
       expect(annotations).toContainEqual(
@@ -363,7 +360,7 @@ describe("OTLP in and out", () => {
       body: JSON.stringify(toOtlpJson(spans)),
     });
     expect(response.status).toBe(200);
-    await expect.poll(() => store.spansOf(traceId).length).toBe(spans.length);
+    await expect.poll(async () => (await store.spansOf(traceId)).length).toBe(spans.length);
 
     const run = await runCli(["diagnose", traceId, "--json"], { TRACE_STORE: traceStore });
     const { diagnosis } = JSON.parse(run.stdout) as {
@@ -375,7 +372,7 @@ describe("OTLP in and out", () => {
       "claim_contradicts_tool",
     ]);
     expect(
-      store.annotationsOf(traceId).map((annotation) => [annotation.name, annotation.annotatorKind]),
+      (await store.annotationsOf(traceId)).map((annotation) => [annotation.name, annotation.annotatorKind]),
     ).toEqual([
       ["tool_error", "CODE"],
       ["claim_contradicts_tool", "CODE"],

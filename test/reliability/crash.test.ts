@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
+import { openTraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
 import { toOtlpJson } from "../../src/store/otlp.ts";
 import { NODE_ARGS, startCli, stop, tempStore } from "../helpers/processes.ts";
 import { canarySpans, leakedCanaries } from "../helpers/canaries.ts";
@@ -80,14 +80,14 @@ describe("the trace backend as another process sees it", () => {
     expect(status).toBe(200);
     expect((body.spans as unknown[]).length).toBe(canarySpans(traceId).length);
     expect(leakedCanaries(JSON.stringify(body))).toEqual([]);
-    const store = new TraceStore(traceStore);
+    const store = await openTraceStore(traceStore);
     try {
-      const stored = JSON.stringify(store.spansOf(traceId), (_, value: unknown) =>
+      const stored = JSON.stringify(await store.spansOf(traceId), (_, value: unknown) =>
         typeof value === "bigint" ? String(value) : value,
       );
       expect(leakedCanaries(stored)).toEqual([]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -116,13 +116,13 @@ describe("the trace backend as another process sees it", () => {
     await killed;
 
     server = await startServer("1s");
-    const store = new TraceStore(traceStore);
+    const store = await openTraceStore(traceStore);
     try {
-      const stored = new Set(store.spansOf(loadId).map((span) => span.spanId));
+      const stored = new Set((await store.spansOf(loadId)).map((span) => span.spanId));
       expect(acknowledged.filter((spanId) => !stored.has(spanId))).toEqual([]);
-      expect(store.spansOf(partialId)).toHaveLength(partial.length);
+      expect(await store.spansOf(partialId)).toHaveLength(partial.length);
     } finally {
-      store.close();
+      await store.close();
     }
 
     // The restarted server finds the partial trace undiagnosed and diagnoses it once it is quiet.

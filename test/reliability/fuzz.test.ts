@@ -23,7 +23,7 @@ import { loadConfig } from "../../src/shared/config.ts";
 import { governanceFor } from "../../src/governance/runtime.ts";
 import { governSpanRecords } from "../../src/governance/span-records.ts";
 import { toOtlpJson } from "../../src/store/otlp.ts";
-import { TraceStore } from "../../src/store/trace-store.ts";
+import { openTraceStore, type TraceStore } from "../../src/store/trace-store.ts";
 import { canarySpans } from "../helpers/canaries.ts";
 import { tempStore } from "../helpers/processes.ts";
 
@@ -89,7 +89,7 @@ const damaged = (valid: fc.Arbitrary<Buffer>) =>
     });
 
 describe("the OTLP decoders and governance", () => {
-  it("take any bytes as protobuf: spans or a reason, never a throw", () => {
+  it("take any bytes as protobuf: spans or a reason, never a throw", async () => {
     fc.assert(
       fc.property(
         fc.oneof(fc.uint8Array({ maxLength: 512 }).map(Buffer.from), damaged(sdkExport)),
@@ -101,7 +101,7 @@ describe("the OTLP decoders and governance", () => {
     );
   });
 
-  it("take any JSON, OTLP-shaped or not: spans or a reason, never a throw", () => {
+  it("take any JSON, OTLP-shaped or not: spans or a reason, never a throw", async () => {
     const validJson = fc
       .constant(JSON.stringify(toOtlpJson(canarySpans("0123456789abcdef0123456789abcdef"))))
       .map((text) => Buffer.from(text));
@@ -130,7 +130,7 @@ describe("the OTLP decoders and governance", () => {
     );
   });
 
-  it("decode what the official serializer writes, every span", () => {
+  it("decode what the official serializer writes, every span", async () => {
     fc.assert(
       fc.property(sdkExport, (body) => {
         const parsed = ingest("protobuf", body);
@@ -148,7 +148,7 @@ describe("the HTTP API under arbitrary requests", () => {
   let port: number;
 
   beforeAll(async () => {
-    store = new TraceStore(traceStore);
+    store = await openTraceStore(traceStore);
     // The model and tools are unreachable: a well-formed question gets a 503, which the property allows.
     const app = createApi(
       createAssistant(config, { llm: "http://127.0.0.1:9/v1", mdm: "", sessions: "" }),
@@ -158,9 +158,9 @@ describe("the HTTP API under arbitrary requests", () => {
     await new Promise((resolve) => server.once("listening", resolve));
     port = (server.address() as AddressInfo).port;
   });
-  afterAll(() => {
+  afterAll(async () => {
     server?.close();
-    store?.close();
+    await store?.close();
   });
 
   /** One raw request: no client-side normalization of the path or the body. */

@@ -3,7 +3,7 @@ import { statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { startCheckpointer } from "../../src/store/checkpointer.ts";
-import { TraceStore } from "../../src/store/trace-store.ts";
+import { openTraceStore } from "../../src/store/trace-store.ts";
 import { tempStore } from "../helpers/processes.ts";
 import { healthyTrace } from "../helpers/trace-builder.ts";
 
@@ -36,13 +36,13 @@ describe("checkpointer", () => {
 
   it("serves every store on a file in the process until the last one closes", async () => {
     const { traceStore: path } = tempStore();
-    const first = new TraceStore(path, { backgroundCheckpoints: true });
-    const second = new TraceStore(path, { backgroundCheckpoints: true });
+    const first = await openTraceStore(path, { backgroundCheckpoints: true });
+    const second = await openTraceStore(path, { backgroundCheckpoints: true });
     const schemaOnly = statSync(path).size;
-    first.close();
+    await first.close();
 
     const padding = "x".repeat(10_000);
-    second.addSpans(
+    await second.addSpans(
       Array.from({ length: 20 }, (_, index) =>
         healthyTrace()
           .build()
@@ -57,7 +57,7 @@ describe("checkpointer", () => {
     // The first store's close must not stop the checkpoints the second one relies on.
     await until(() => statSync(path).size > schemaOnly + 1_000_000);
     expect(statSync(path).size - schemaOnly).toBeGreaterThan(1_000_000);
-    expect(second.traceIds()).toHaveLength(20);
-    second.close();
+    expect(await second.traceIds()).toHaveLength(20);
+    await second.close();
   });
 });

@@ -4,11 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../src/store/migrations.ts";
-import { toSpanRow, TraceStore } from "../../src/store/trace-store.ts";
+import { toSpanRow } from "../../src/store/records.ts";
+import { SqliteTraceStore } from "../../src/store/sqlite-store.ts";
 import { healthyTrace } from "../helpers/trace-builder.ts";
 
 const dirs: string[] = [];
-afterEach(() => {
+afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -32,34 +33,36 @@ function storeAtVersion(version: number) {
 }
 
 describe("store migrations", () => {
-  it("brings a version-3 store up to date, keeping its spans, with spans in a rowid table", () => {
+  it("brings a version-3 store up to date, keeping its spans, with spans in a rowid table", async () => {
     const path = storeAtVersion(3);
     const [first] = healthyTrace().build();
     if (!first) throw new Error("the trace builder built nothing");
 
-    const store = new TraceStore(path);
+    const store = new SqliteTraceStore(path);
 
     expect(store.db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
     const spansSql = store.db.prepare("SELECT sql FROM sqlite_master WHERE name = 'spans'").pluck().get();
     expect(spansSql).not.toMatch(/WITHOUT ROWID/i);
-    expect(store.spansOf(first.traceId)).toEqual(
+    expect(await store.spansOf(first.traceId)).toEqual(
       healthyTrace()
         .build()
         .sort((a, b) => Number(a.startNs - b.startNs) || a.spanId.localeCompare(b.spanId)),
     );
     // The ids stay unique, and the store is append-only: writing a span again changes nothing.
-    expect(store.addSpans([{ ...first, name: "renamed" }])).toBe(0);
-    expect(store.spansOf(first.traceId).filter((span) => span.spanId === first.spanId)).toEqual([first]);
-    expect(store.rootOf(first.traceId)?.spanId).toBe(first.parentSpanId ?? first.spanId);
-    store.close();
+    expect(await store.addSpans([{ ...first, name: "renamed" }])).toBe(0);
+    expect((await store.spansOf(first.traceId)).filter((span) => span.spanId === first.spanId)).toEqual([
+      first,
+    ]);
+    expect((await store.rootOf(first.traceId))?.spanId).toBe(first.parentSpanId ?? first.spanId);
+    await store.close();
   });
 
-  it("leaves an up-to-date store as it is", () => {
+  it("leaves an up-to-date store as it is", async () => {
     const path = storeAtVersion(MIGRATIONS.length);
-    new TraceStore(path).close();
-    const store = new TraceStore(path);
+    await new SqliteTraceStore(path).close();
+    const store = new SqliteTraceStore(path);
     expect(store.db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
-    expect(store.traceIds()).toHaveLength(1);
-    store.close();
+    expect(await store.traceIds()).toHaveLength(1);
+    await store.close();
   });
 });

@@ -3,11 +3,11 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { TraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
-import { SqliteSpanExporter } from "../../src/telemetry/sqlite-span-exporter.ts";
+import { openTraceStore, type SpanRecord } from "../../src/store/trace-store.ts";
+import { StoreSpanExporter } from "../../src/telemetry/store-span-exporter.ts";
 import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
 import { tempStore } from "../helpers/processes.ts";
-import { healthyTrace } from "../helpers/trace-builder.ts";
+import { healthyTrace, spanCount } from "../helpers/trace-builder.ts";
 
 /** `traces` copies of the healthy trace, each under its own trace id, as finished SDK spans. */
 function sdkSpans(traces: number): ReadableSpan[] {
@@ -20,13 +20,13 @@ function sdkSpans(traces: number): ReadableSpan[] {
     .map(toReadableSpan);
 }
 
-const exported = (exporter: SqliteSpanExporter, spans: ReadableSpan[]) =>
+const exported = (exporter: StoreSpanExporter, spans: ReadableSpan[]) =>
   new Promise<ExportResult>((resolve) => exporter.export(spans, resolve));
 
-describe("SqliteSpanExporter", () => {
+describe("StoreSpanExporter", () => {
   it("stores a large batch in small transactions, letting the event loop run in between", async () => {
     const { traceStore } = tempStore();
-    const exporter = new SqliteSpanExporter(traceStore);
+    const exporter = new StoreSpanExporter(traceStore);
     const spans = sdkSpans(40);
     let turnsDuringExport = 0;
     let exporting = true;
@@ -44,15 +44,15 @@ describe("SqliteSpanExporter", () => {
     expect(spans.length).toBeGreaterThan(200);
     expect(turnsDuringExport).toBeGreaterThan(3);
     await exporter.shutdown();
-    const store = new TraceStore(traceStore);
-    expect(store.traceIds()).toHaveLength(40);
-    expect(store.db.prepare("SELECT COUNT(*) FROM spans").pluck().get()).toBe(spans.length);
-    store.close();
+    const store = await openTraceStore(traceStore);
+    expect(await store.traceIds()).toHaveLength(40);
+    expect(await spanCount(store)).toBe(spans.length);
+    await store.close();
   });
 
   it("checkpoints its write-ahead log into the store file while it runs", async () => {
     const { traceStore } = tempStore();
-    const exporter = new SqliteSpanExporter(traceStore);
+    const exporter = new StoreSpanExporter(traceStore);
     const schemaOnly = await exported(exporter, []).then(() => statSync(traceStore).size);
 
     await exported(exporter, sdkSpans(100));
@@ -66,7 +66,7 @@ describe("SqliteSpanExporter", () => {
 
   it("finishes exports in the order they came, and shutdown waits for the last one", async () => {
     const { traceStore } = tempStore();
-    const exporter = new SqliteSpanExporter(traceStore);
+    const exporter = new StoreSpanExporter(traceStore);
     const spans = sdkSpans(6);
     const finished: number[] = [];
     exporter.export(spans.slice(0, 100), () => finished.push(1));
@@ -75,14 +75,14 @@ describe("SqliteSpanExporter", () => {
     await exporter.shutdown();
 
     expect(finished).toEqual([1, 2]);
-    const store = new TraceStore(traceStore);
-    expect(store.db.prepare("SELECT COUNT(*) FROM spans").pluck().get()).toBe(spans.length);
-    store.close();
+    const store = await openTraceStore(traceStore);
+    expect(await spanCount(store)).toBe(spans.length);
+    await store.close();
   });
 
   it("reports a store it cannot open as a failed export", async () => {
     const { dir } = tempStore();
-    const exporter = new SqliteSpanExporter(`${dir}/not-a-dir\0/traces.db`);
+    const exporter = new StoreSpanExporter(`${dir}/not-a-dir\0/traces.db`);
 
     const result = await exported(exporter, sdkSpans(1));
 

@@ -10,7 +10,12 @@ import {
   tracesUrlOf,
   withApiToken,
 } from "../../src/telemetry/otlp-push.ts";
-import { TraceStore, type AnnotationRecord, type SpanRecord } from "../../src/store/trace-store.ts";
+import {
+  openTraceStore,
+  type TraceStore,
+  type AnnotationRecord,
+  type SpanRecord,
+} from "../../src/store/trace-store.ts";
 import { healthyTrace } from "../helpers/trace-builder.ts";
 import { tempStore } from "../helpers/processes.ts";
 import { startFakePhoenix, type FakePhoenix } from "../helpers/fake-phoenix.ts";
@@ -40,7 +45,7 @@ let ownEndpoint: string;
 beforeAll(async () => {
   phoenix = await startFakePhoenix(API_KEY);
   const { traceStore, dir } = tempStore();
-  store = new TraceStore(traceStore);
+  store = await openTraceStore(traceStore);
   // Governance off: these tests check that pushed spans arrive exactly as stored.
   const config = loadConfig({
     TRACE_STORE: traceStore,
@@ -78,7 +83,7 @@ describe("pushing stored traces with the official OTLP exporters", () => {
       await pusher.pushSpans(pushed);
       await pusher.shutdown();
       await receiver.flush();
-      expect(store.spansOf(traceId).sort(byId)).toEqual([...pushed].sort(byId));
+      expect((await store.spansOf(traceId)).sort(byId)).toEqual([...pushed].sort(byId));
     }
   });
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TraceSettler } from "../../src/lifecycle/trace-completion.ts";
-import { TraceStore } from "../../src/store/trace-store.ts";
+import { openTraceStore, type TraceStore } from "../../src/store/trace-store.ts";
 import { wrongStorySentBy } from "../helpers/trace-builder.ts";
 import { tempStore } from "../helpers/processes.ts";
 import { loadConfig } from "../../src/shared/config.ts";
@@ -12,37 +12,43 @@ const OTHER = "fedcba9876543210fedcba9876543210";
 
 let store: TraceStore;
 let now: number;
-const settlerOf = (target: TraceStore) =>
-  new TraceSettler(
+/** A settler as `serve` starts one: it first looks for the traces a crash left undiagnosed. */
+async function settlerOf(target: TraceStore) {
+  const settler = new TraceSettler(
     target,
-    governanceFor(loadConfig({ TRACE_STORE: target.path, RESTRICTED_STORE: `${target.path}.restricted` })),
+    governanceFor(
+      loadConfig({ TRACE_STORE: target.location, RESTRICTED_STORE: `${target.location}.restricted` }),
+    ),
     QUIET_MS,
     () => now,
   );
+  await settler.recover();
+  return settler;
+}
 
-beforeEach(() => {
-  store = new TraceStore(tempStore().traceStore);
+beforeEach(async () => {
+  store = await openTraceStore(tempStore().traceStore);
   now = 1_000_000;
 });
-afterEach(() => store.close());
+afterEach(async () => await store.close());
 
 describe("TraceSettler", () => {
-  it("diagnoses a trace sent over OTLP once no span of it has arrived for the quiet time", () => {
-    const settler = settlerOf(store);
+  it("diagnoses a trace sent over OTLP once no span of it has arrived for the quiet time", async () => {
+    const settler = await settlerOf(store);
     const spans = wrongStorySentBy(SENT);
-    store.addSpans(spans.slice(0, 3));
+    await store.addSpans(spans.slice(0, 3));
     settler.spansArrived([SENT]);
     now += QUIET_MS - 1;
-    store.addSpans(spans.slice(3));
+    await store.addSpans(spans.slice(3));
     settler.spansArrived([SENT]);
     now += QUIET_MS - 1;
-    expect(settler.settle()).toEqual([]);
-    expect(store.hasSummary(SENT)).toBe(false);
+    expect(await settler.settle()).toEqual([]);
+    expect(await store.hasSummary(SENT)).toBe(false);
 
     now += 1;
-    expect(settler.settle()).toEqual([SENT]);
-    expect(store.hasSummary(SENT)).toBe(true);
-    expect(store.annotationsOf(SENT).map(({ name, label }) => [name, label])).toEqual([
+    expect(await settler.settle()).toEqual([SENT]);
+    expect(await store.hasSummary(SENT)).toBe(true);
+    expect((await store.annotationsOf(SENT)).map(({ name, label }) => [name, label])).toEqual([
       ["tool_error", "revoke_sessions"],
       ["claim_contradicts_tool", "sessions_revoked"],
       ["verdict", "unsupported"],
@@ -50,26 +56,26 @@ describe("TraceSettler", () => {
     expect(settler.watching).toBe(0);
   });
 
-  it("leaves a trace this process has summarized already", () => {
-    const settler = settlerOf(store);
-    store.addSpans(wrongStorySentBy(SENT));
+  it("leaves a trace this process has summarized already", async () => {
+    const settler = await settlerOf(store);
+    await store.addSpans(wrongStorySentBy(SENT));
     settler.spansArrived([SENT]);
-    const diagnosedFirst = settlerOf(store);
+    const diagnosedFirst = await settlerOf(store);
     now += QUIET_MS;
-    expect(diagnosedFirst.settle()).toEqual([SENT]);
-    expect(settler.settle()).toEqual([]);
+    expect(await diagnosedFirst.settle()).toEqual([SENT]);
+    expect(await settler.settle()).toEqual([]);
   });
 
-  it("finds at start-up the traces a crash left undiagnosed, partial ones included", () => {
+  it("finds at start-up the traces a crash left undiagnosed, partial ones included", async () => {
     const partial = wrongStorySentBy(OTHER).filter((span) => span.parentSpanId !== null);
-    store.addSpans(partial);
-    store.addSpans(wrongStorySentBy(SENT));
-    settlerOf(store).settle(); // not quiet yet: nothing happens
-    const restarted = settlerOf(store);
+    await store.addSpans(partial);
+    await store.addSpans(wrongStorySentBy(SENT));
+    expect(await (await settlerOf(store)).settle()).toEqual([]); // not quiet yet
+    const restarted = await settlerOf(store);
     expect(restarted.watching).toBe(2);
     now += QUIET_MS;
-    expect(restarted.settle().sort()).toEqual([SENT, OTHER].sort());
-    expect(store.annotationsOf(OTHER).map((annotation) => annotation.name)).toContain("tool_error");
-    expect(settlerOf(store).watching).toBe(0);
+    expect((await restarted.settle()).sort()).toEqual([SENT, OTHER].sort());
+    expect((await store.annotationsOf(OTHER)).map((annotation) => annotation.name)).toContain("tool_error");
+    expect((await settlerOf(store)).watching).toBe(0);
   });
 });

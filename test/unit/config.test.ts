@@ -1,8 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkStorePaths, ConfigError, loadConfig, SETTINGS } from "../../src/shared/config.ts";
+
+const check =
+  (traceStore: string, restrictedStore: string, keys = { pseudonymizationKey: "", restrictedStoreKey: "" }) =>
+  () =>
+    checkStorePaths({ traceStore, restrictedStore, ...keys });
 
 describe("configuration table", () => {
   it("has a working default for every setting", () => {
@@ -32,8 +37,6 @@ describe("configuration table", () => {
     const dir = mkdtempSync(join(tmpdir(), "config-"));
     const file = join(dir, "a-file");
     writeFileSync(file, "");
-    const check = (traceStore: string, restrictedStore: string) => () =>
-      checkStorePaths({ traceStore, restrictedStore });
     expect(check(join(dir, "traces.db"), join(dir, "restricted.db"))).not.toThrow();
     expect(check(join(file, "traces.db"), join(dir, "restricted.db"))).toThrow(
       /^invalid configuration:\n {2}TRACE_STORE=/,
@@ -42,6 +45,18 @@ describe("configuration table", () => {
       /RESTRICTED_STORE=.*cannot hold a store/,
     );
     expect(check(dir, join(dir, "restricted.db"))).toThrow(/TRACE_STORE=.*it is a directory/);
+  });
+
+  it("asks for the keys when replicas share a PostgreSQL store, and makes no directory for it", () => {
+    const url = "postgres://traces:secret@db.internal:5432/traces";
+    const missing = check(url, "postgres://restricted:other@db.internal:5432/restricted");
+    expect(missing).toThrow(/PSEUDONYMIZATION_KEY must be set when TRACE_STORE is a PostgreSQL URL/);
+    expect(missing).toThrow(/RESTRICTED_STORE_KEY must be set/);
+    const key = "ab".repeat(32);
+    expect(
+      check(url, "postgres://r@db/restricted", { pseudonymizationKey: key, restrictedStoreKey: key }),
+    ).not.toThrow();
+    expect(existsSync("postgres:")).toBe(false);
   });
 
   it("is documented in .env.example (npm run env:example), variable by variable, with its default", () => {

@@ -4,9 +4,9 @@
  *   TRACE_STORE=/tmp/viewer/traces.db RESTRICTED_STORE=/tmp/viewer/restricted.db npm run --silent cli -- replay --all
  *   TRACE_STORE=/tmp/viewer/traces.db PORT=3999 npx tsx test/viewer/dev.ts
  */
-import { TraceStore } from "../../src/store/trace-store.ts";
+import { openTraceStore } from "../../src/store/trace-store.ts";
 import { serveViewer } from "./fixture.ts";
 
-const store = new TraceStore(process.env.TRACE_STORE ?? ".data/traces.db");
+const store = await openTraceStore(process.env.TRACE_STORE ?? ".data/traces.db");
 const { url } = await serveViewer(store, {}, Number(process.env.PORT ?? 3999));
 console.log(`trace viewer on ${url}`);

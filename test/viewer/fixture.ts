@@ -1,5 +1,5 @@
 import express from "express";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -33,13 +33,13 @@ export async function replayAll(traceStore: string): Promise<Record<string, stri
   );
 }
 
-export const governanceOf = (store: TraceStore) => governanceFor(loadConfig(storeEnv(store.path)));
+export const governanceOf = (store: TraceStore) => governanceFor(loadConfig(storeEnv(store.location)));
 
 /** The restricted tier's payloads of a trace by span id, read (and audited) in the viewer's name. */
 export function restrictedPayloadsFrom(governance: Governance): ViewerOptions["restrictedPayloads"] {
-  return (traceId, reader) => {
-    if (!governance.restricted.has(traceId)) return undefined;
-    const payloads = governance.restricted.read(traceId, `trace-viewer:${reader.role}`);
+  return async (traceId, reader) => {
+    if (!(await governance.restricted.has(traceId))) return undefined;
+    const payloads = await governance.restricted.read(traceId, `trace-viewer:${reader.role}`);
     return Object.fromEntries(payloads.map((payload) => [payload.spanId, payload.attributes]));
   };
 }
@@ -67,6 +67,8 @@ export async function serveViewer(
 }
 
 export const CHROMIUM = "/usr/bin/chromium";
+/** Browser tests skip, saying so, where Debian's chromium is not installed (.ci/run installs it). */
+export const hasChromium = existsSync(CHROMIUM);
 
 /** Debian's chromium, headless, in a fresh profile that `close` deletes; no network of its own. */
 export async function launchChromium(): Promise<{ browser: BrowserContext; close: () => Promise<void> }> {

@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
-import { TraceStore } from "../../src/store/trace-store.ts";
+import { openTraceStore } from "../../src/store/trace-store.ts";
 import { launchChromium, replayAll, serveViewer, storeEnv } from "./fixture.ts";
 import { runCli, tempStore } from "../helpers/processes.ts";
 import { buildDist } from "../../scripts/build.ts";
@@ -29,7 +29,7 @@ async function shoot(page: Page, file: string, section?: { from: string; to: str
 await buildDist(); // the replay runs the CLI from dist/, as the tests do
 const { traceStore } = tempStore();
 const traceIds = await replayAll(traceStore);
-const store = new TraceStore(traceStore);
+const store = await openTraceStore(traceStore);
 const { url, server } = await serveViewer(store);
 const chromium = await launchChromium();
 try {
@@ -70,5 +70,5 @@ try {
 } finally {
   await chromium.close();
   server.close();
-  store.close();
+  await store.close();
 }

@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import express from "express";
-import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { BrowserContext, Page } from "playwright-core";
-import { TraceStore } from "../../src/store/trace-store.ts";
+import { openTraceStore, type TraceStore } from "../../src/store/trace-store.ts";
 import { createViewer } from "../../src/viewer/index.ts";
 import { html } from "../../src/viewer/html.ts";
 import { HIDDEN_PAYLOAD } from "../../src/viewer/trace-page.ts";
 import { stageCounts } from "../../src/viewer/monitoring-page.ts";
-import { CHROMIUM, launchChromium, serveViewer } from "./fixture.ts";
+import { CHROMIUM, hasChromium, launchChromium, serveViewer } from "./fixture.ts";
 import { replayedStores } from "../helpers/shared-replay.ts";
 import { BearerTokens } from "../../src/shared/bearer-tokens.ts";
 
@@ -30,32 +29,32 @@ let guarded: { url: string; server: Server };
 beforeAll(async () => {
   const replayed = await replayedStores();
   traceIds = replayed.traceIds;
-  store = new TraceStore(replayed.traceStore);
-  const revoke = store
-    .spansOf(traceIds.elena as string)
-    .find((span) => span.attributes["tool.name"] === "revoke_sessions");
+  store = await openTraceStore(replayed.traceStore);
+  const revoke = (await store.spansOf(traceIds.elena as string)).find(
+    (span) => span.attributes["tool.name"] === "revoke_sessions",
+  );
   revokeSpanId = revoke?.spanId ?? "";
   open = await serveViewer(store);
   guarded = await serveViewer(store, {
     tokens: new BearerTokens(TOKENS),
-    restrictedPayloads: (traceId) =>
+    restrictedPayloads: async (traceId) =>
       traceId === traceIds.elena
         ? { [revokeSpanId]: { "output.value": `{"error":"insufficient_scope","note":"${PAYLOAD_MARKER}"}` } }
         : undefined,
   });
 }, 180_000);
 
-afterAll(() => {
+afterAll(async () => {
   open?.server.close();
   guarded?.server.close();
-  store?.close();
+  await store?.close();
 });
 
 const get = (url: string, headers: Record<string, string> = {}) =>
   fetch(url, { headers, redirect: "manual" });
 
 describe("html", () => {
-  it("escapes every interpolated value and keeps nested templates", () => {
+  it("escapes every interpolated value and keeps nested templates", async () => {
     const name = `<script>alert("x")</script> & 'y'`;
     expect(html`<p title="${name}">${name} ${html`<b>${"<i>"}</b>`}</p>`.value).toBe(
       `<p title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;">` +
@@ -89,7 +88,7 @@ describe("viewer pages over HTTP", () => {
 
   it("leaves every path it does not own to the app it is mounted on", async () => {
     const app = express();
-    app.use(createViewer(store, { postFeedback: () => undefined, tokens: new BearerTokens(TOKENS) }));
+    app.use(createViewer(store, { postFeedback: async () => undefined, tokens: new BearerTokens(TOKENS) }));
     app.use((_req, res) => res.status(418).json({ passed: true }));
     const server = app.listen(0, "127.0.0.1");
     await new Promise((resolve) => server.once("listening", resolve));
@@ -161,11 +160,10 @@ describe("viewer pages over HTTP", () => {
       body: new URLSearchParams({ outcome: "confirmed" }),
     });
     expect(response.status).toBe(403);
-    expect(store.feedbackOf(traceIds.healthy as string)).toEqual([]);
+    expect(await store.feedbackOf(traceIds.healthy as string)).toEqual([]);
   });
 });
 
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium)
   console.warn(`viewer browser tests skipped: no chromium at ${CHROMIUM} (apt-get install chromium)`);
 
@@ -239,15 +237,15 @@ describe.skipIf(!hasChromium)(`the viewer in a browser (needs ${CHROMIUM})`, () 
   it("lists every trace, newest first, by scenario and category, with verdict, first finding, first bad stage, cost and latency", async () => {
     const page = await browser.newPage();
     await page.goto(`${open.url}/`);
-    await expect.poll(() => rowsOf(page).count()).toBe(Object.keys(traceIds).length);
+    await expect.poll(async () => rowsOf(page).count()).toBe(Object.keys(traceIds).length);
     const elenaRow = rowsOf(page).filter({ has: page.locator(`a[href="/traces/${traceIds.elena}"]`) });
     await expect
-      .poll(() => elenaRow.innerText())
+      .poll(async () => elenaRow.innerText())
       .toMatch(/^\S+ \S+ UTC\s+elena [0-9a-f]{8}\s+lost or stolen device/);
     await expect
-      .poll(() => elenaRow.innerText())
+      .poll(async () => elenaRow.innerText())
       .toMatch(/unsupported\s+stale_tool_data\s+tool\s+strong \/ sim-large/);
-    await expect.poll(() => elenaRow.innerText()).toMatch(/\$0\.\d+\s+[\d.,]+ ms\s+\d+\s+escalated/);
+    await expect.poll(async () => elenaRow.innerText()).toMatch(/\$0\.\d+\s+[\d.,]+ ms\s+\d+\s+escalated/);
     await page.close();
   });
 
@@ -298,7 +296,9 @@ describe.skipIf(!hasChromium)(`the viewer in a browser (needs ${CHROMIUM})`, () 
     expect(feedback).toMatch(
       /Joined as annotation analyst_feedback = escalated on answer_incident \(HUMAN\)/,
     );
-    expect(store.feedbackOf(traceIds.healthy as string).map((row) => row.outcome)).toEqual(["escalated"]);
+    expect((await store.feedbackOf(traceIds.healthy as string)).map((row) => row.outcome)).toEqual([
+      "escalated",
+    ]);
     await page.close();
   });
 

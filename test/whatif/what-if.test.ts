@@ -2,9 +2,9 @@ import { cpSync } from "node:fs";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TraceStore } from "../../src/store/trace-store.ts";
+import { openTraceStore, type TraceStore } from "../../src/store/trace-store.ts";
 import { NODE_ARGS, runCli, startCli, stop, tempStore, type CliRun } from "../helpers/processes.ts";
-import { launchChromium } from "../viewer/fixture.ts";
+import { CHROMIUM, hasChromium, launchChromium } from "../viewer/fixture.ts";
 import { replayedStores, type ReplayOutput } from "../helpers/shared-replay.ts";
 
 interface WhatIfOutput {
@@ -44,13 +44,13 @@ beforeAll(async () => {
   };
   none = parse(noneRun) as WhatIfOutput;
   all = parse(allRun) as typeof all;
-  store = new TraceStore(traceStore);
+  store = await openTraceStore(traceStore);
 }, 120_000);
 
-afterAll(() => store?.close());
+afterAll(async () => await store?.close());
 
 describe("what-if replay", () => {
-  it("reproduces the recorded answer when nothing changes, citing the replay's own tool calls", () => {
+  it("reproduces the recorded answer when nothing changes, citing the replay's own tool calls", async () => {
     expect(none.change).toBe("none");
     expect(none.replay).not.toBe(elena.traceId);
     const recorded = elena.answer as WhatIfOutput["answer"];
@@ -59,8 +59,7 @@ describe("what-if replay", () => {
       recorded.claims.map(({ kind, statement }) => [kind, statement]),
     );
     const replayCalls = new Set(
-      store
-        .spansOf(none.replay)
+      (await store.spansOf(none.replay))
         .map((span) => span.attributes["tool.id"])
         .filter((id): id is string => typeof id === "string")
         .map((id) => `tool:${id}`),
@@ -80,7 +79,7 @@ describe("what-if replay", () => {
     expect(none.fixed).toBe(false);
   });
 
-  it("proves from the trace alone that the v2 prompt would have made elena's answer honest", () => {
+  it("proves from the trace alone that the v2 prompt would have made elena's answer honest", async () => {
     expect(all.original).toBe(elena.traceId);
     const [first] = all.results;
     expect(first).toMatchObject({ change: "prompt=v2", fixed: true, diagnosis: { verdict: "supported" } });
@@ -90,7 +89,7 @@ describe("what-if replay", () => {
     expect(all.results.slice(1).every((result) => !result.fixed)).toBe(true);
   });
 
-  it("shows that restoring the scope makes the revocation true but leaves the encryption claim on stale data", () => {
+  it("shows that restoring the scope makes the revocation true but leaves the encryption claim on stale data", async () => {
     const restored = all.results.find((result) => result.change === "restore-scope")!;
     expect(restored.fixed).toBe(false);
     expect(restored.diff.findings_removed).toEqual(
@@ -107,16 +106,16 @@ describe("what-if replay", () => {
     );
   });
 
-  it("makes each replay a new trace, linked to the original and diagnosed", () => {
+  it("makes each replay a new trace, linked to the original and diagnosed", async () => {
     for (const result of [none, ...all.results]) {
-      const spans = store.spansOf(result.replay);
+      const spans = await store.spansOf(result.replay);
       const link = spans.find((span) => span.name === "what_if_replay");
       expect(link?.attributes).toMatchObject({
         "replay.of_trace_id": elena.traceId,
         "replay.change": result.change,
       });
       expect(link?.links.map((linked) => linked.traceId)).toEqual([elena.traceId]);
-      expect(store.hasSummary(result.replay)).toBe(true);
+      expect(await store.hasSummary(result.replay)).toBe(true);
     }
   });
 
@@ -140,55 +139,59 @@ describe("what-if replay", () => {
     }
   });
 
-  it("offers a reviewer the replays on the trace page, and shows the answers side by side", async () => {
-    // A copy of the stores, served with tokens: an analyst and a reviewer.
-    const { dir, traceStore: served } = tempStore();
-    cpSync(join(traceStore, ".."), dir, { recursive: true });
-    let server: ChildProcess | undefined;
-    const chromium = await launchChromium();
-    try {
-      const started = await startCli(
-        [process.execPath, ...NODE_ARGS, "serve"],
-        { TRACE_STORE: served, PORT: "0", API_TOKENS: "analyst:analyst-token-1,reviewer:reviewer-token-1" },
-        /listening on (\S+)/,
-      );
-      server = started.child;
-      const trace = `${started.match[1]}/traces/${elena.traceId}`;
-      const signIn = async (token: string) => {
-        const page = await chromium.browser.newPage();
-        await page.goto(trace);
-        await page.getByLabel("API token").fill(token);
-        await page.getByRole("button", { name: "Sign in" }).click();
-        await page.waitForURL(trace);
-        return page;
-      };
-      const analyst = await signIn("analyst-token-1");
-      expect(await analyst.locator("#what-if").count()).toBe(0);
-      await analyst.context().clearCookies();
+  it.skipIf(!hasChromium)(
+    `offers a reviewer the replays on the trace page (needs ${CHROMIUM})`,
+    async () => {
+      // A copy of the stores, served with tokens: an analyst and a reviewer.
+      const { dir, traceStore: served } = tempStore();
+      cpSync(join(traceStore, ".."), dir, { recursive: true });
+      let server: ChildProcess | undefined;
+      const chromium = await launchChromium();
+      try {
+        const started = await startCli(
+          [process.execPath, ...NODE_ARGS, "serve"],
+          { TRACE_STORE: served, PORT: "0", API_TOKENS: "analyst:analyst-token-1,reviewer:reviewer-token-1" },
+          /listening on (\S+)/,
+        );
+        server = started.child;
+        const trace = `${started.match[1]}/traces/${elena.traceId}`;
+        const signIn = async (token: string) => {
+          const page = await chromium.browser.newPage();
+          await page.goto(trace);
+          await page.getByLabel("API token").fill(token);
+          await page.getByRole("button", { name: "Sign in" }).click();
+          await page.waitForURL(trace);
+          return page;
+        };
+        const analyst = await signIn("analyst-token-1");
+        expect(await analyst.locator("#what-if").count()).toBe(0);
+        await analyst.context().clearCookies();
 
-      const reviewer = await signIn("reviewer-token-1");
-      const buttons = reviewer.locator("#what-if button");
-      expect(await buttons.allTextContents()).toEqual([
-        "fresh-data",
-        "restore-scope",
-        "tool-ok=revoke_sessions",
-        "route=fast",
-        "prompt=v2",
-      ]);
-      await reviewer.getByRole("button", { name: "prompt=v2" }).click();
-      await reviewer.waitForURL(`${trace}/what-if`);
-      await expect
-        .poll(() => reviewer.locator(".lesson").textContent())
-        .toContain("prompt=v2 fixes the answer");
-      const columns = reviewer.locator(".two-columns .panel");
-      expect(await columns.nth(0).textContent()).toContain("sessions_revoked");
-      expect(await columns.nth(1).textContent()).toContain("sessions_not_revoked");
-      await reviewer.getByRole("link", { name: "Open the replay's trace" }).click();
-      await expect.poll(() => reviewer.locator("h1").textContent()).toBeTruthy();
-      expect(reviewer.url()).toMatch(/\/traces\/[0-9a-f]{32}$/);
-    } finally {
-      await chromium.close();
-      await stop(server);
-    }
-  }, 60_000);
+        const reviewer = await signIn("reviewer-token-1");
+        const buttons = reviewer.locator("#what-if button");
+        expect(await buttons.allTextContents()).toEqual([
+          "fresh-data",
+          "restore-scope",
+          "tool-ok=revoke_sessions",
+          "route=fast",
+          "prompt=v2",
+        ]);
+        await reviewer.getByRole("button", { name: "prompt=v2" }).click();
+        await reviewer.waitForURL(`${trace}/what-if`);
+        await expect
+          .poll(async () => reviewer.locator(".lesson").textContent())
+          .toContain("prompt=v2 fixes the answer");
+        const columns = reviewer.locator(".two-columns .panel");
+        expect(await columns.nth(0).textContent()).toContain("sessions_revoked");
+        expect(await columns.nth(1).textContent()).toContain("sessions_not_revoked");
+        await reviewer.getByRole("link", { name: "Open the replay's trace" }).click();
+        await expect.poll(async () => reviewer.locator("h1").textContent()).toBeTruthy();
+        expect(reviewer.url()).toMatch(/\/traces\/[0-9a-f]{32}$/);
+      } finally {
+        await chromium.close();
+        await stop(server);
+      }
+    },
+    60_000,
+  );
 });

@@ -1,17 +1,17 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { TraceStore } from "../store/trace-store.ts";
+import { openTraceStore, type TraceStore } from "../store/trace-store.ts";
 import { toSpanRecord } from "./span-record.ts";
 
 /** Spans per transaction: a full SDK batch (512) written at once would hold the event loop for milliseconds. */
 const WRITE_CHUNK_SPANS = 32;
 
 /**
- * Writes finished spans to the local SQLite trace store, in small transactions that yield in
- * between; WAL checkpoints run in a worker thread, off the event loop.
+ * Writes finished spans to the trace store (TRACE_STORE), in small transactions that yield in
+ * between; SQLite's WAL checkpoints run in a worker thread, off the event loop.
  */
-export class SqliteSpanExporter implements SpanExporter {
+export class StoreSpanExporter implements SpanExporter {
   private store: TraceStore | undefined;
   private pending = Promise.resolve();
 
@@ -27,16 +27,16 @@ export class SqliteSpanExporter implements SpanExporter {
   }
 
   private async write(spans: readonly ReadableSpan[]) {
-    const store = (this.store ??= new TraceStore(this.path, { backgroundCheckpoints: true }));
+    const store = (this.store ??= await openTraceStore(this.path, { backgroundCheckpoints: true }));
     for (let start = 0; start < spans.length; start += WRITE_CHUNK_SPANS) {
       if (start > 0) await nextTurn();
-      store.addSpans(spans.slice(start, start + WRITE_CHUNK_SPANS).map(toSpanRecord));
+      await store.addSpans(spans.slice(start, start + WRITE_CHUNK_SPANS).map(toSpanRecord));
     }
   }
 
   async shutdown(): Promise<void> {
     await this.pending;
-    this.store?.close();
+    await this.store?.close();
     this.store = undefined;
   }
 

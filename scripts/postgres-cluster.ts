@@ -1,0 +1,105 @@
+/**
+ * A throwaway PostgreSQL cluster for the tests and the bench: initdb into a temporary directory,
+ * a free port on loopback only, trust authentication, removed on stop. Run alone, it starts one and
+ * prints its URL until Ctrl-C: `node --import tsx scripts/postgres-cluster.ts`.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+export interface PostgresCluster {
+  /** `postgres://postgres@127.0.0.1:<port>/postgres`; `databaseUrl(name)` creates another database. */
+  url: string;
+  createDatabase(name: string): Promise<string>;
+  stop(): void;
+}
+
+/** Debian puts the server's programs beside its version; a source build puts them on the PATH. */
+function postgresBin(): string | undefined {
+  const debian = "/usr/lib/postgresql";
+  if (existsSync(debian)) {
+    const newest = readdirSync(debian)
+      .filter((version) => existsSync(join(debian, version, "bin", "initdb")))
+      .sort((a, b) => Number(b) - Number(a))[0];
+    if (newest) return join(debian, newest, "bin");
+  }
+  const found = spawnSync("sh", ["-c", "command -v initdb"], { encoding: "utf8" }).stdout.trim();
+  return found ? join(found, "..") : undefined;
+}
+
+export const postgresAvailable = (): boolean => postgresBin() !== undefined;
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+    });
+  });
+
+export async function startPostgresCluster(): Promise<PostgresCluster> {
+  const bin = postgresBin();
+  if (!bin) throw new Error("PostgreSQL is not installed (Debian: apt-get install postgresql)");
+  const dir = mkdtempSync(join(tmpdir(), "incident-assistant-pg-"));
+  // The server refuses to run as root: root runs it as Debian's `postgres` user.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) chmodSync(dir, 0o777);
+  const run = (program: string, args: string[]) =>
+    execFileSync(
+      asRoot ? "runuser" : join(bin, program),
+      asRoot ? ["-u", "postgres", "--", join(bin, program), ...args] : args,
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+  const data = join(dir, "data");
+  const port = await freePort();
+  run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]);
+  run("pg_ctl", [
+    "start",
+    "-D",
+    data,
+    "-w",
+    "-l",
+    join(dir, "server.log"),
+    "-o",
+    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=200`,
+  ]);
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  return {
+    url,
+    async createDatabase(name) {
+      const { default: pg } = await import("pg");
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE "${name.replaceAll('"', "")}"`);
+      } finally {
+        await client.end();
+      }
+      return url.replace(/\/postgres$/, `/${name}`);
+    },
+    stop() {
+      try {
+        run("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w"]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const cluster = await startPostgresCluster();
+  console.log(cluster.url);
+  const stop = () => {
+    cluster.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  setInterval(() => {}, 1 << 30);
+}

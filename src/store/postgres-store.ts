@@ -1,0 +1,387 @@
+import pg from "pg";
+import { POSTGRES_MIGRATIONS } from "./postgres-migrations.ts";
+import { redactedUrl } from "../shared/postgres-url.ts";
+import { ABANDONED_TRACES_SQL, CLAIM_TRACE_SQL, TRACE_TABLES } from "./migrations.ts";
+import { newerSchema, StoreUnavailableError } from "./store-errors.ts";
+import {
+  fromRow,
+  toSpanRow,
+  type AnnotationRecord,
+  type FeedbackRecord,
+  type SpanRecord,
+  type SpanRow,
+} from "./records.ts";
+import type { SqlParams, TraceStore } from "./trace-store.ts";
+import type { TraceSummary } from "./summary-row.ts";
+import type { ExperimentReport, StoredExperiment } from "./experiment-row.ts";
+
+const INT8_OID = 20;
+/** Nanosecond times exceed 2^53: BIGINT columns come back as bigint, as better-sqlite3's safe integers do. */
+const types = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === INT8_OID
+      ? (value: string) => BigInt(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** Any two processes that migrate the same database take turns on this lock. */
+const MIGRATION_LOCK = 7_264_101;
+
+const SPAN_COLUMNS = [
+  "trace_id",
+  "span_id",
+  "parent_span_id",
+  "name",
+  "service",
+  "span_kind",
+  "oi_kind",
+  "start_ns",
+  "end_ns",
+  "status_code",
+  "status_message",
+  "attributes",
+  "events",
+  "links",
+  "resource",
+  "scope",
+] as const satisfies readonly (keyof SpanRow)[];
+/** PostgreSQL takes at most 65,535 parameters per statement; 16 per span. */
+const ROWS_PER_INSERT = 1_000;
+
+/** `@name` parameters (the text both engines' queries share) to PostgreSQL's `$1`, once per text. */
+const positional = new Map<string, { text: string; names: string[] }>();
+function toPositional(sql: string, params: SqlParams): { text: string; values: unknown[] } {
+  let compiled = positional.get(sql);
+  if (!compiled) {
+    const names: string[] = [];
+    const text = sql.replace(/@([A-Za-z_]\w*)/g, (_, name: string) => {
+      const index = names.indexOf(name);
+      if (index >= 0) return `$${index + 1}`;
+      names.push(name);
+      return `$${names.length}`;
+    });
+    compiled = { text, names };
+    if (positional.size < 1_000) positional.set(sql, compiled);
+  }
+  return { text: compiled.text, values: compiled.names.map((name) => params[name] ?? null) };
+}
+
+/**
+ * The shared trace backend: one PostgreSQL database that any number of `serve` replicas (and the
+ * mock services' exporters) read and write at once. Same tables and rules as SQLite's; the
+ * differences are types (BIGINT, DOUBLE PRECISION, BIGSERIAL ids) and the SQL of a few statements.
+ */
+export class PostgresTraceStore implements TraceStore {
+  readonly dialect = "postgres";
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    readonly location: string,
+  ) {}
+
+  /** Connects, then brings the schema up to date; throws with the URL (not its password) when it cannot. */
+  static async open(url: string): Promise<PostgresTraceStore> {
+    const location = redactedUrl(url);
+    const pool = new pg.Pool({ connectionString: url, max: 8, types, connectionTimeoutMillis: 10_000 });
+    // An idle connection that breaks (the server restarts) is replaced; the next query reports it.
+    pool.on("error", () => {});
+    const store = new PostgresTraceStore(pool, location);
+    try {
+      await store.migrate();
+    } catch (error) {
+      await pool.end();
+      if (error instanceof StoreUnavailableError) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StoreUnavailableError(`TRACE_STORE: cannot use the PostgreSQL store ${location}: ${reason}`);
+    }
+    return store;
+  }
+
+  private async migrate() {
+    await this.transaction(async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+      await client.query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+      const { rows } = await client.query<{ version: number }>("SELECT version FROM schema_version");
+      const current = rows[0]?.version ?? 0;
+      if (current > POSTGRES_MIGRATIONS.length)
+        throw newerSchema(this.location, current, POSTGRES_MIGRATIONS.length);
+      for (const [index, sql] of POSTGRES_MIGRATIONS.entries()) {
+        if (index >= current) await client.query(sql);
+      }
+      if (rows.length === 0)
+        await client.query("INSERT INTO schema_version VALUES ($1)", [POSTGRES_MIGRATIONS.length]);
+      else await client.query("UPDATE schema_version SET version = $1", [POSTGRES_MIGRATIONS.length]);
+    });
+  }
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async rows<Row extends pg.QueryResultRow>(
+    sql: string,
+    params: SqlParams = {},
+    client: pg.Pool | pg.PoolClient = this.pool,
+  ): Promise<Row[]> {
+    const { text, values } = toPositional(sql, params);
+    return (await client.query<Row>(text, values)).rows;
+  }
+
+  async addSpans(spans: readonly SpanRecord[]): Promise<number> {
+    return this.addRows(spans.map(toSpanRow));
+  }
+
+  async addRows(rows: readonly SpanRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const insert = async (client: pg.Pool | pg.PoolClient, batch: readonly SpanRow[]) => {
+      const values = batch.flatMap((row) => SPAN_COLUMNS.map((column) => row[column]));
+      const tuples = batch.map(
+        (_, row) =>
+          `(${SPAN_COLUMNS.map((_, column) => `$${row * SPAN_COLUMNS.length + column + 1}`).join(", ")})`,
+      );
+      const result = await client.query(
+        `INSERT INTO spans (${SPAN_COLUMNS.join(", ")}) VALUES ${tuples.join(", ")}
+         ON CONFLICT (trace_id, span_id) DO NOTHING`,
+        values,
+      );
+      return result.rowCount ?? 0;
+    };
+    if (rows.length <= ROWS_PER_INSERT) return insert(this.pool, rows);
+    return this.transaction(async (client) => {
+      let inserted = 0;
+      for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+        inserted += await insert(client, rows.slice(start, start + ROWS_PER_INSERT));
+      }
+      return inserted;
+    });
+  }
+
+  async spansOf(traceId: string): Promise<SpanRecord[]> {
+    const rows = await this.rows<SpanRow & pg.QueryResultRow>(
+      "SELECT * FROM spans WHERE trace_id = @traceId ORDER BY start_ns, span_id",
+      { traceId },
+    );
+    return rows.map(fromRow);
+  }
+
+  async rootOf(traceId: string): Promise<SpanRecord | undefined> {
+    const [row] = await this.rows<SpanRow & pg.QueryResultRow>(
+      `SELECT * FROM spans AS child WHERE trace_id = @traceId AND (parent_span_id IS NULL OR NOT EXISTS
+         (SELECT 1 FROM spans AS parent WHERE parent.trace_id = child.trace_id AND parent.span_id = child.parent_span_id))
+       ORDER BY start_ns LIMIT 1`,
+      { traceId },
+    );
+    return row && fromRow(row);
+  }
+
+  async traceIds(): Promise<string[]> {
+    const rows = await this.rows<{ trace_id: string }>(
+      "SELECT DISTINCT trace_id FROM spans ORDER BY trace_id",
+    );
+    return rows.map((row) => row.trace_id);
+  }
+
+  async unsummarizedTraceIds(): Promise<string[]> {
+    const rows = await this.rows<{ trace_id: string }>(
+      `SELECT DISTINCT trace_id FROM spans AS span
+       WHERE NOT EXISTS (SELECT 1 FROM trace_summaries AS summary WHERE summary.trace_id = span.trace_id)`,
+    );
+    return rows.map((row) => row.trace_id);
+  }
+
+  async hasSummary(traceId: string): Promise<boolean> {
+    return (
+      (await this.rows("SELECT 1 FROM trace_summaries WHERE trace_id = @traceId", { traceId })).length > 0
+    );
+  }
+
+  async hasTrace(traceId: string): Promise<boolean> {
+    return (await this.rows("SELECT 1 FROM spans WHERE trace_id = @traceId LIMIT 1", { traceId })).length > 0;
+  }
+
+  async claimTrace(traceId: string, owner: string, leaseMs: number, now = Date.now()): Promise<boolean> {
+    return (await this.rows(CLAIM_TRACE_SQL, { traceId, owner, now, until: now + leaseMs })).length > 0;
+  }
+
+  async abandonedTraceIds(now = Date.now()): Promise<string[]> {
+    return (await this.rows<{ trace_id: string }>(ABANDONED_TRACES_SQL, { now })).map((row) => row.trace_id);
+  }
+
+  async upsertAnnotation(annotation: AnnotationRecord): Promise<void> {
+    await this.rows(
+      `INSERT INTO annotations (trace_id, span_id, name, annotator_kind, label, score, explanation, identifier, metadata, created_at)
+       VALUES (@traceId, @spanId, @name, @annotatorKind, @label, @score, @explanation, @identifier, @metadata, @createdAt)
+       ON CONFLICT (trace_id, span_key, name, identifier) DO UPDATE SET
+         annotator_kind = excluded.annotator_kind, label = excluded.label, score = excluded.score,
+         explanation = excluded.explanation, metadata = excluded.metadata, created_at = excluded.created_at`,
+      { ...annotation, metadata: JSON.stringify(annotation.metadata) },
+    );
+  }
+
+  async annotationsOf(traceId: string): Promise<AnnotationRecord[]> {
+    const rows = await this.rows<AnnotationRecord & { metadata: string }>(
+      `SELECT trace_id AS "traceId", span_id AS "spanId", name, annotator_kind AS "annotatorKind", label, score,
+              explanation, identifier, metadata, created_at AS "createdAt"
+       FROM annotations WHERE trace_id = @traceId ORDER BY id`,
+      { traceId },
+    );
+    return rows.map((row) => ({ ...row, metadata: JSON.parse(row.metadata) as Record<string, unknown> }));
+  }
+
+  async addFeedback(feedback: FeedbackRecord): Promise<void> {
+    await this.rows(
+      "INSERT INTO feedback (trace_id, outcome, comment, received_at) VALUES (@traceId, @outcome, @comment, @receivedAt)",
+      { ...feedback },
+    );
+  }
+
+  async feedbackOf(traceId: string): Promise<FeedbackRecord[]> {
+    return this.rows<FeedbackRecord & pg.QueryResultRow>(
+      `SELECT trace_id AS "traceId", outcome, comment, received_at AS "receivedAt"
+       FROM feedback WHERE trace_id = @traceId ORDER BY id`,
+      { traceId },
+    );
+  }
+
+  async setFeedbackOutcome(traceId: string, outcome: string): Promise<void> {
+    await this.rows("UPDATE trace_summaries SET feedback_outcome = @outcome WHERE trace_id = @traceId", {
+      traceId,
+      outcome,
+    });
+  }
+
+  async upsertSummary(summary: TraceSummary): Promise<void> {
+    const { findings, documents, ...row } = summary;
+    const columns = {
+      root_span_id: "@rootSpanId",
+      root_name: "@rootName",
+      start_ns: "@startNs",
+      duration_ms: "@durationMs",
+      status: "@status",
+      session_id: "@sessionId",
+      user_id: "@userId",
+      category: "@category",
+      severity: "@severity",
+      route: "@route",
+      model: "@model",
+      routing_policy: "@routingPolicy",
+      prompt_version: "@promptVersion",
+      experiment_id: "@experimentId",
+      experiment_arm: "@experimentArm",
+      tokens: "@tokens",
+      cost_usd: "@costUsd",
+      verdict: "@verdict",
+      first_bad_stage: "@firstBadStage",
+      finding_count: "@findingCount",
+      feedback_outcome: "@feedbackOutcome",
+      updated_at: "@updatedAt",
+    };
+    await this.transaction(async (client) => {
+      // The sampling decision is not the summary's: a new summary keeps it.
+      await this.rows(
+        `INSERT INTO trace_summaries (trace_id, ${Object.keys(columns).join(", ")})
+         VALUES (@traceId, ${Object.values(columns).join(", ")})
+         ON CONFLICT (trace_id) DO UPDATE SET
+           ${Object.keys(columns)
+             .map((column) => `${column} = excluded.${column}`)
+             .join(", ")}`,
+        { ...row, findingCount: findings.length, updatedAt: new Date().toISOString() },
+        client,
+      );
+      await client.query("DELETE FROM trace_findings WHERE trace_id = $1", [summary.traceId]);
+      await client.query("DELETE FROM trace_documents WHERE trace_id = $1", [summary.traceId]);
+      for (const finding of findings) {
+        await client.query(
+          "INSERT INTO trace_findings (trace_id, kind, stage, tool, claim) VALUES ($1, $2, $3, $4, $5)",
+          [summary.traceId, finding.kind, finding.stage, finding.tool, finding.claim],
+        );
+      }
+      for (const doc of documents) {
+        await client.query(
+          `INSERT INTO trace_documents (trace_id, doc_id, version, current_version, kind, rank, cited)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [
+            summary.traceId,
+            doc.docId,
+            doc.version,
+            doc.currentVersion,
+            doc.kind,
+            doc.rank,
+            doc.cited ? 1 : 0,
+          ],
+        );
+      }
+    });
+  }
+
+  async setSampling(traceId: string, decision: "kept" | "dropped", reason: string): Promise<void> {
+    await this.rows(
+      "UPDATE trace_summaries SET sampling_decision = @decision, sampling_reason = @reason WHERE trace_id = @traceId",
+      { traceId, decision, reason },
+    );
+  }
+
+  async deleteTracesStartedBefore(cutoffNs: bigint, limit = 25): Promise<number> {
+    const traceIds = (
+      await this.rows<{ trace_id: string }>(
+        `SELECT trace_id FROM trace_summaries WHERE start_ns < @cutoff
+         UNION SELECT trace_id FROM spans WHERE parent_span_id IS NULL AND start_ns < @cutoff
+         LIMIT @limit`,
+        { cutoff: cutoffNs, limit },
+      )
+    ).map((row) => row.trace_id);
+    if (traceIds.length === 0) return 0;
+    await this.transaction(async (client) => {
+      for (const table of TRACE_TABLES) {
+        await client.query(`DELETE FROM ${table} WHERE trace_id = ANY($1::text[])`, [traceIds]);
+      }
+    });
+    return traceIds.length;
+  }
+
+  async saveExperiment(report: ExperimentReport, createdAt = new Date()): Promise<void> {
+    await this.rows("INSERT INTO experiments (id, created_at, report) VALUES (@id, @createdAt, @report)", {
+      id: report.experiment,
+      createdAt: createdAt.toISOString(),
+      report: JSON.stringify(report),
+    });
+  }
+
+  async experiments(limit = 100): Promise<StoredExperiment[]> {
+    const rows = await this.rows<{ report: string; created_at: string }>(
+      "SELECT report, created_at FROM experiments ORDER BY created_at DESC, id DESC LIMIT @limit",
+      { limit },
+    );
+    return rows.map((row) => ({
+      report: JSON.parse(row.report) as ExperimentReport,
+      createdAt: row.created_at,
+    }));
+  }
+
+  async experiment(id: string): Promise<StoredExperiment | undefined> {
+    const [row] = await this.rows<{ report: string; created_at: string }>(
+      "SELECT report, created_at FROM experiments WHERE id = @id",
+      { id },
+    );
+    return row && { report: JSON.parse(row.report) as ExperimentReport, createdAt: row.created_at };
+  }
+
+  async select<Row>(sql: string, params: SqlParams = {}): Promise<Row[]> {
+    return (await this.rows(sql, params)) as Row[];
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
