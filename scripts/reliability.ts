@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { measureOverload } from "./bench/ingest.ts";
+import { BenchStores } from "./bench/stores.ts";
 
 const FUZZ_RUNS = 1_000;
 const OVERLOAD_SPANS = 20_000;
@@ -28,7 +29,7 @@ if (tests.status !== 0) process.exit(tests.status ?? 1);
 
 const dir = mkdtempSync(join(tmpdir(), "incident-reliability-"));
 try {
-  const overload = await measureOverload(OVERLOAD_SPANS, dir);
+  const overload = await measureOverload(OVERLOAD_SPANS, new BenchStores(dir));
   console.log(JSON.stringify({ fuzz_runs: FUZZ_RUNS, overload }, null, 2));
 } finally {
   rmSync(dir, { recursive: true, force: true });

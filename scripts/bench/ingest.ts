@@ -1,6 +1,5 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { dirname, join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
@@ -17,6 +16,8 @@ import type { SenderSettings } from "./otlp-senders.ts";
 import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
 import { batchesOf, collectGarbage, progress, significant } from "./stats.ts";
 import { loadConfig } from "../../src/shared/config.ts";
+import { isPostgresUrl } from "../../src/shared/postgres-url.ts";
+import type { BenchStores } from "./stores.ts";
 
 export interface IngestResult {
   raw_rows_per_s: number;
@@ -39,9 +40,9 @@ const SEED = 20_261_127;
  * The spans are as an SDK finishes them, raw payloads included (what another service posts over OTLP),
  * so the rows are the heavy ones: about 2.4 KB of attributes on average, 20 KB on a synthesis LLM span.
  */
-export async function measureIngest(spanCount: number, dir: string): Promise<IngestResult> {
-  const { raw, exporter } = await inProcessWrites(spanCount, dir);
-  const otlp = await otlpPosts(spanCount, join(dir, "ingest-otlp.db"));
+export async function measureIngest(spanCount: number, stores: BenchStores): Promise<IngestResult> {
+  const { raw, exporter } = await inProcessWrites(spanCount, stores);
+  const otlp = await otlpPosts(spanCount, stores, await stores.location("ingest-otlp"));
   progress(`ingest otlp: ${Math.round(otlp.spansPerS)} spans/s, event loop p99 ${otlp.delayP99Ms} ms`);
   return {
     raw_rows_per_s: Math.round(raw),
@@ -90,10 +91,10 @@ export interface OverloadResult {
  * every 429 retried at once (a sender that ignores Retry-After). Refusing costs the receiver nothing
  * when it decides before decoding, so throughput should stay near the unloaded rate.
  */
-export async function measureOverload(spanCount: number, dir: string): Promise<OverloadResult> {
-  const unloaded = await otlpPosts(spanCount, join(dir, "unloaded.db"));
+export async function measureOverload(spanCount: number, stores: BenchStores): Promise<OverloadResult> {
+  const unloaded = await otlpPosts(spanCount, stores, await stores.location("unloaded"));
   progress(`otlp unloaded: ${Math.round(unloaded.spansPerS)} spans/s`);
-  const overloaded = await otlpPosts(spanCount, join(dir, "overloaded.db"), {
+  const overloaded = await otlpPosts(spanCount, stores, await stores.location("overloaded"), {
     senders: OTLP_SENDERS * 4,
     maxQueuedSpans: BATCH * 4,
     retryDelayMs: 0,
@@ -110,12 +111,27 @@ export async function measureOverload(spanCount: number, dir: string): Promise<O
   };
 }
 
+/**
+ * OTLP ingest through one and through two replicas on one store: each replica a receiver with its
+ * own ingest worker, writer thread and connections, the senders taking turns between them.
+ */
+export async function measureReplicas(
+  spanCount: number,
+  stores: BenchStores,
+): Promise<Record<"1" | "2", number>> {
+  const one = await otlpPosts(spanCount, stores, await stores.location("replicas-1"), NORMAL_LOAD, 1);
+  progress(`otlp through 1 replica: ${Math.round(one.spansPerS)} spans/s`);
+  const two = await otlpPosts(spanCount, stores, await stores.location("replicas-2"), NORMAL_LOAD, 2);
+  progress(`otlp through 2 replicas: ${Math.round(two.spansPerS)} spans/s`);
+  return { "1": Math.round(one.spansPerS), "2": Math.round(two.spansPerS) };
+}
+
 /** The raw and exporter rates; the spans are garbage once this returns, before the OTLP run. */
-async function inProcessWrites(spanCount: number, dir: string) {
+async function inProcessWrites(spanCount: number, stores: BenchStores) {
   const spans = generateSpans(spanCount, SEED);
-  const raw = await rawInserts(spans, join(dir, "ingest-raw.db"));
+  const raw = await rawInserts(spans, await stores.location("ingest-raw"));
   progress(`ingest raw: ${Math.round(raw)} rows/s`);
-  const exporter = await exporterWrites(spans.map(toReadableSpan), join(dir, "ingest-exporter.db"));
+  const exporter = await exporterWrites(spans.map(toReadableSpan), await stores.location("ingest-exporter"));
   progress(
     `ingest exporter: ${Math.round(exporter.spansPerS)} spans/s, event loop p99 ${exporter.delayP99Ms} ms`,
   );
@@ -134,9 +150,21 @@ async function expectStored(path: string, count: number) {
   if (stored !== count) throw new Error(`${path} holds ${stored} spans, not ${count}`);
 }
 
+/**
+ * The floor: rows already serialized, inserted as cheaply as the engine allows. SQLite: prepared
+ * INSERTs bound by position, one transaction per batch. PostgreSQL: the store's own multi-row INSERT.
+ */
 async function rawInserts(spans: readonly SpanRecord[], path: string): Promise<number> {
-  // The store's own serialization, bound by position: the cheapest way to insert these rows.
   const serialized = spans.map(toSpanRow);
+  if (isPostgresUrl(path)) {
+    const store = await openTraceStore(path);
+    const started = performance.now();
+    for (const batch of batchesOf(serialized, BATCH)) await store.addRows(batch);
+    const rate = perSecond(serialized.length, started);
+    await store.close();
+    await expectStored(path, serialized.length);
+    return rate;
+  }
   const columns = Object.keys(serialized[0] ?? {});
   const rows = serialized.map((row) => Object.values(row));
   const store = new SqliteTraceStore(path);
@@ -182,16 +210,30 @@ async function exporterWrites(spans: readonly ReadableSpan[], path: string): Pro
  * A few concurrent senders in a worker thread POST protobuf batches to the receiver in this thread,
  * until its queue has drained into the store. The event-loop delay is what other requests would wait.
  */
-async function otlpPosts(spanCount: number, path: string, load = NORMAL_LOAD): Promise<OtlpRun> {
+async function otlpPosts(
+  spanCount: number,
+  stores: BenchStores,
+  path: string,
+  load = NORMAL_LOAD,
+  replicaCount = 1,
+): Promise<OtlpRun> {
   const store = await openTraceStore(path);
   // Governance on, as in production: the receiver governs what it stores.
-  const config = loadConfig({ TRACE_STORE: path, RESTRICTED_STORE: join(dirname(path), "restricted.db") });
-  const receiver = createOtlpReceiver(store, config, { maxQueuedSpans: load.maxQueuedSpans });
-  const server = express().use(receiver.router).listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+  const config = loadConfig(stores.env(path));
+  const replicas = await Promise.all(
+    Array.from({ length: replicaCount }, async () => {
+      const receiver = createOtlpReceiver(store, config, { maxQueuedSpans: load.maxQueuedSpans });
+      const server = express().use(receiver.router).listen(0, "127.0.0.1");
+      await once(server, "listening");
+      return {
+        receiver,
+        server,
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`,
+      };
+    }),
+  );
   const settings: SenderSettings = {
-    url,
+    urls: replicas.map((replica) => replica.url),
     senders: load.senders,
     retryDelayMs: load.retryDelayMs,
     spanCount,
@@ -201,23 +243,32 @@ async function otlpPosts(spanCount: number, path: string, load = NORMAL_LOAD): P
   const senders = startModuleWorker(new URL("./otlp-senders.ts", import.meta.url), {
     workerData: settings,
   });
-  // An empty export starts the receiver's ingest worker, outside the timing, while the senders encode.
-  const warmUp = await fetch(url, { method: "POST", headers: { "content-type": "application/x-protobuf" } });
-  if (!warmUp.ok) throw new Error(`OTLP receiver answered ${warmUp.status}`);
-  await once(senders, "message"); // ready
+  // Listening at once: a message no one listens for is lost.
+  const ready = once(senders, "message");
+  // An empty export starts each receiver's ingest worker, outside the timing, while the senders encode.
+  for (const { url } of replicas) {
+    const warmUp = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/x-protobuf" },
+    });
+    if (!warmUp.ok) throw new Error(`OTLP receiver answered ${warmUp.status}`);
+  }
+  await ready;
   collectGarbage();
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   const started = performance.now();
   senders.postMessage("start");
   const [{ refused }] = (await once(senders, "message")) as [{ refused: number }]; // done
-  await receiver.flush();
+  await Promise.all(replicas.map(({ receiver }) => receiver.flush()));
   const spansPerS = perSecond(spanCount, started);
   delay.disable();
-  await receiver.close();
   await senders.terminate();
-  server.close();
-  await once(server, "close");
+  for (const { receiver, server } of replicas) {
+    await receiver.close();
+    server.close();
+    await once(server, "close");
+  }
   await store.close();
   await expectStored(path, spanCount);
   return { spansPerS, delayP99Ms: significant(delay.percentile(99) / 1e6, 3), refused };

@@ -12,7 +12,8 @@ import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
 import { batchesOf } from "./stats.ts";
 
 export interface SenderSettings {
-  url: string;
+  /** One receiver's URL, or several (replicas): sender `i` posts to `urls[i % urls.length]`. */
+  urls: string[];
   senders: number;
   retryDelayMs: number;
   spanCount: number;
@@ -20,7 +21,7 @@ export interface SenderSettings {
   batchSpans: number;
 }
 
-const { url, senders, retryDelayMs, spanCount, seed, batchSpans } = workerData as SenderSettings;
+const { urls, senders, retryDelayMs, spanCount, seed, batchSpans } = workerData as SenderSettings;
 let refused = 0;
 
 // The serializer writes each request into a fresh ArrayBuffer, which fetch takes as a body.
@@ -29,7 +30,7 @@ const bodies = batchesOf(generateSpans(spanCount, seed).map(toReadableSpan), bat
 );
 
 /** One export request; a full queue (429) is retried after `retryDelayMs`. */
-async function post(body: Uint8Array<ArrayBuffer>) {
+async function post(url: string, body: Uint8Array<ArrayBuffer>) {
   for (;;) {
     const response = await fetch(url, {
       method: "POST",
@@ -49,8 +50,8 @@ if (!port) throw new Error("otlp-senders runs as a worker thread");
 port.postMessage("ready");
 await once(port, "message");
 let next = 0;
-const sender = async () => {
-  for (let body = bodies[next++]; body; body = bodies[next++]) await post(body);
+const sender = async (url: string) => {
+  for (let body = bodies[next++]; body; body = bodies[next++]) await post(url, body);
 };
-await Promise.all(Array.from({ length: senders }, sender));
+await Promise.all(Array.from({ length: senders }, (_, index) => sender(urls[index % urls.length] as string)));
 port.postMessage({ refused });

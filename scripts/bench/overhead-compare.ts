@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openTraceStore } from "../../src/store/trace-store.ts";
 import type { OverheadSample } from "./overhead.ts";
 import { median, progress, significant } from "./stats.ts";
+import type { BenchStores } from "./stores.ts";
 
 export interface OverheadResult {
   requests: number;
@@ -30,15 +30,15 @@ export async function compareOverhead(
   requests: number,
   warmup: number,
   rounds: number,
-  dir: string,
+  stores: BenchStores,
 ): Promise<{ overhead: OverheadResult; maxRssMb: number }> {
   const samples: Record<Mode, OverheadSample[]> = { off: [], on: [] };
   const onStores: string[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const mode of ["off", "on"] as const) {
-      const traceStore = join(dir, `overhead-${mode}-${round}.db`);
+      const traceStore = await stores.location(`overhead-${mode}-${round}`);
       if (mode === "on") onStores.push(traceStore);
-      const sample = await runChild(mode, traceStore, requests, warmup);
+      const sample = await runChild(mode, stores.env(traceStore), requests, warmup);
       progress(`overhead ${mode} (round ${round + 1}): median ${median(sample.wall_ms).toFixed(2)} ms`);
       samples[mode].push(sample);
     }
@@ -64,12 +64,17 @@ export async function compareOverhead(
   };
 }
 
-function runChild(mode: Mode, traceStore: string, requests: number, warmup: number): Promise<OverheadSample> {
+function runChild(
+  mode: Mode,
+  storeEnv: Record<string, string>,
+  requests: number,
+  warmup: number,
+): Promise<OverheadSample> {
   // Only the telemetry switch differs: no OTLP endpoint, sampler or masking setting leaks in.
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !/^(OTEL_|OPENINFERENCE_)/.test(name)),
   );
-  Object.assign(env, { TRACE_STORE: traceStore, SIM_LATENCY_MS: "0", LOG_LEVEL: "warn" });
+  Object.assign(env, { ...storeEnv, SIM_LATENCY_MS: "0", LOG_LEVEL: "warn" });
   if (mode === "off") env.OTEL_SDK_DISABLED = "true";
   const child = spawn(process.execPath, [...CHILD, String(requests), String(warmup)], {
     cwd: ROOT,

@@ -9,6 +9,8 @@ export interface BenchResult {
   queries: QueryLatency;
   overhead: OverheadResult;
   memory: { rss_mb_peak: number };
+  /** With --store postgres://…: OTLP ingest through one and through two replicas, spans per second. */
+  replicas?: Record<"1" | "2", number>;
 }
 
 /** The same numbers as the JSON, as a table for a person. */
@@ -22,6 +24,7 @@ export function formatTable(result: BenchResult): string {
     ]),
     ["overhead", { ...result.overhead }],
     ["memory", result.memory],
+    ...(result.replicas ? [["replicas (spans/s)", result.replicas] as [string, Record<string, number>]] : []),
   ];
   const width = Math.max(...sections.flatMap(([, values]) => Object.keys(values).map((key) => key.length)));
   return sections

@@ -1,0 +1,177 @@
+/**
+ * Two `serve` replicas on one PostgreSQL store (SPEC section 12): what goes in through one is read,
+ * and diagnosed exactly once, through the other; a replica killed during ingest loses no span it
+ * acknowledged; a replay on PostgreSQL finds what it finds on SQLite.
+ */
+import type { ChildProcess } from "node:child_process";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SpanRecord } from "../../src/store/trace-store.ts";
+import { toOtlpJson } from "../../src/store/otlp.ts";
+import { NODE_ARGS, runCli, startCli, stop } from "../helpers/processes.ts";
+import { span, wrongStorySentBy } from "../helpers/trace-builder.ts";
+import { newPostgresDatabase, postgresUrl } from "../helpers/stores.ts";
+import { parseReplayLines, replayedStores } from "../helpers/shared-replay.ts";
+
+const SPANS_PER_REQUEST = 500;
+let env: Record<string, string> = {};
+const replicas: { a?: Replica; b?: Replica } = {};
+
+interface Replica {
+  child: ChildProcess;
+  url: string;
+}
+
+async function startReplica(): Promise<Replica> {
+  const { child, match } = await startCli(
+    [process.execPath, ...NODE_ARGS, "serve"],
+    env,
+    /listening on (http:\/\/\S+)/,
+  );
+  return { child, url: match[1] as string };
+}
+
+async function query<Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<Row[]> {
+  const client = new pg.Client({ connectionString: env.TRACE_STORE });
+  await client.connect();
+  try {
+    return (await client.query<Row>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const postSpans = (url: string, spans: readonly SpanRecord[]) =>
+  fetch(`${url}/v1/traces`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(toOtlpJson(spans)),
+  });
+
+const summaryThrough = async (replica: Replica, traceId: string) => {
+  const response = await fetch(`${replica.url}/v1/traces/${traceId}`);
+  if (response.status !== 200) return undefined;
+  return ((await response.json()) as { summary: { verdict: string | null } }).summary;
+};
+
+describe.skipIf(!postgresUrl)("two replicas on one PostgreSQL store", () => {
+  beforeAll(async () => {
+    const [traces, restricted] = await Promise.all([newPostgresDatabase(), newPostgresDatabase()]);
+    env = {
+      TRACE_STORE: traces,
+      RESTRICTED_STORE: restricted,
+      PSEUDONYMIZATION_KEY: "a1".repeat(32),
+      RESTRICTED_STORE_KEY: "b2".repeat(32),
+      PORT: "0",
+      TRACE_SETTLE: "1s",
+      // Every trace's raw payloads kept: the restricted tier is shared too.
+      SAMPLE_HEALTHY_RATE: "1",
+    };
+    [replicas.a, replicas.b] = await Promise.all([startReplica(), startReplica()]);
+  });
+  afterAll(async () => {
+    await Promise.all([stop(replicas.a?.child), stop(replicas.b?.child)]);
+  });
+
+  it("reads an answer given through replica A through replica B, diagnosed once, by A", async () => {
+    const { a, b } = replicas as Required<typeof replicas>;
+    const asked = await fetch(`${a.url}/v1/incidents/ask`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ question: "Laptop LT-4821 was stolen from a car. Is it encrypted?" }),
+    });
+    expect(asked.status).toBe(200);
+    const { trace_id: traceId } = (await asked.json()) as { trace_id: string };
+
+    await expect
+      .poll(async () => (await summaryThrough(b, traceId))?.verdict, { timeout: 60_000 })
+      .toBeTruthy();
+    const claims = await query<{ owner: string }>("SELECT owner FROM trace_claims WHERE trace_id = $1", [
+      traceId,
+    ]);
+    expect(claims).toHaveLength(1);
+    expect(claims[0]?.owner).toContain(`:${a.child.pid}:`);
+    const verdicts = await query("SELECT 1 FROM annotations WHERE trace_id = $1 AND name = 'verdict'", [
+      traceId,
+    ]);
+    expect(verdicts).toHaveLength(1);
+  });
+
+  it("shows spans posted over OTLP to replica B in replica A's viewer, diagnosed", async () => {
+    const { a, b } = replicas as Required<typeof replicas>;
+    const traceId = "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b";
+    const spans = wrongStorySentBy(traceId);
+    // Half through each replica: still one trace.
+    expect((await postSpans(b.url, spans.slice(0, 3))).status).toBe(200);
+    expect((await postSpans(a.url, spans.slice(3))).status).toBe(200);
+
+    await expect
+      .poll(async () => (await summaryThrough(a, traceId))?.verdict, { timeout: 60_000 })
+      .toBe("unsupported");
+    const page = await fetch(`${a.url}/traces/${traceId}`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("revoke_sessions");
+    expect(html).toContain("claim_contradicts_tool");
+    expect(await query("SELECT owner FROM trace_claims WHERE trace_id = $1", [traceId])).toHaveLength(1);
+  });
+
+  it("keeps every span a replica acknowledged when it is killed during ingest", async () => {
+    const { b } = replicas as Required<typeof replicas>;
+    const loadId = "10ad10ad10ad10ad10ad10ad10ad10ad";
+    const acknowledged: string[] = [];
+    let next = 0;
+    let killed: Promise<void> | undefined;
+    const sender = async () => {
+      while (!killed) {
+        const spans = load(loadId, next++);
+        const response = await postSpans(b.url, spans).catch(() => undefined);
+        if (response?.status !== 200 || killed) continue;
+        acknowledged.push(...spans.map((sent) => sent.spanId));
+        if (acknowledged.length >= 5 * SPANS_PER_REQUEST) killed = stop(b.child, "SIGKILL");
+      }
+    };
+    await Promise.all([sender(), sender(), sender(), sender()]);
+    await killed;
+
+    const stored = new Set(
+      (await query<{ span_id: string }>("SELECT span_id FROM spans WHERE trace_id = $1", [loadId])).map(
+        (row) => row.span_id,
+      ),
+    );
+    expect(acknowledged.length).toBeGreaterThanOrEqual(5 * SPANS_PER_REQUEST);
+    expect(acknowledged.filter((spanId) => !stored.has(spanId))).toEqual([]);
+    replicas.b = await startReplica();
+  });
+
+  it("replays elena on PostgreSQL with the findings it has on SQLite", async () => {
+    const run = await runCli(["replay", "elena", "--json"], env);
+    expect(run.code, run.stderr).toBe(0);
+    const [onPostgres] = parseReplayLines(run.stdout);
+    const onSqlite = (await replayedStores()).results.find((result) => result.scenario === "elena");
+    expect(onPostgres?.expectations.passed).toBe(true);
+    expect(onPostgres?.diagnosis.verdict).toBe("unsupported");
+    // Span ids differ from run to run; what was found, and where, does not.
+    const found = (findings: Record<string, unknown>[] = []) =>
+      findings.map(({ kind, stage, tool, claim }) => ({ kind, stage, tool, claim }));
+    expect(found(onPostgres?.diagnosis.findings)).toEqual(found(onSqlite?.diagnosis.findings));
+    expect(found(onPostgres?.diagnosis.findings).length).toBeGreaterThan(0);
+  });
+});
+
+/** A batch of plain spans with ids of their own: request `index` of trace `traceId`. */
+function load(traceId: string, index: number): SpanRecord[] {
+  return Array.from({ length: SPANS_PER_REQUEST }, (_, offset) => {
+    const n = index * SPANS_PER_REQUEST + offset;
+    return {
+      ...span(`step ${n}`, null, { "step.index": n, "step.note": "x".repeat(200) }),
+      traceId,
+      spanId: (n + 1).toString(16).padStart(16, "0"),
+      service: "load",
+      startNs: 1_700_000_000_000_000_000n + BigInt(n),
+      endNs: 1_700_000_000_000_500_000n + BigInt(n),
+      resource: { "service.name": "load" },
+      scope: { name: "replica-test", version: "1" },
+    };
+  });
+}
