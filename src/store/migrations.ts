@@ -162,6 +162,12 @@ export const CLAIM_TRACE_SQL = `
          AND NOT EXISTS (SELECT 1 FROM trace_summaries WHERE trace_id = excluded.trace_id))
   RETURNING trace_id`;
 
+/**
+ * Written with the summary: a summarized trace's claim never runs out, so the search for abandoned
+ * claims reads only the few that did (through `claims_until`), not every claim ever taken.
+ */
+export const SETTLE_CLAIM_SQL = `UPDATE trace_claims SET claimed_until = ${Number.MAX_SAFE_INTEGER} WHERE trace_id = @traceId`;
+
 export const ABANDONED_TRACES_SQL = `
   SELECT trace_id FROM trace_claims AS claim
   WHERE claimed_until < @now

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { POSTGRES_MIGRATIONS } from "./postgres-migrations.ts";
 import { redactedUrl } from "../shared/postgres-url.ts";
-import { ABANDONED_TRACES_SQL, CLAIM_TRACE_SQL, TRACE_TABLES } from "./migrations.ts";
+import { ABANDONED_TRACES_SQL, CLAIM_TRACE_SQL, SETTLE_CLAIM_SQL, TRACE_TABLES } from "./migrations.ts";
 import { newerSchema, StoreUnavailableError } from "./store-errors.ts";
 import {
   fromRow,
@@ -299,6 +299,7 @@ export class PostgresTraceStore implements TraceStore {
         { ...row, findingCount: findings.length, updatedAt: new Date().toISOString() },
         client,
       );
+      await this.rows(SETTLE_CLAIM_SQL, { traceId: summary.traceId }, client);
       await client.query("DELETE FROM trace_findings WHERE trace_id = $1", [summary.traceId]);
       await client.query("DELETE FROM trace_documents WHERE trace_id = $1", [summary.traceId]);
       for (const finding of findings) {
@@ -379,6 +380,12 @@ export class PostgresTraceStore implements TraceStore {
 
   async select<Row>(sql: string, params: SqlParams = {}): Promise<Row[]> {
     return (await this.rows(sql, params)) as Row[];
+  }
+
+  async selectValues<Value>(sql: string, params: SqlParams = {}): Promise<Value[]> {
+    const { text, values } = toPositional(sql, params);
+    const { rows } = await this.pool.query<Value[]>({ text, values, rowMode: "array" });
+    return rows.map((row) => row[0] as Value);
   }
 
   async close(): Promise<void> {

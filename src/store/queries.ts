@@ -156,16 +156,25 @@ export const NAMED_QUERIES = {
          JOIN trace_summaries AS s ON s.trace_id = claimed.trace_id
          WHERE claimed.kind IN ('claim_contradicts_tool', 'claim_unsupported')
          ORDER BY s.start_ns DESC`,
-      newest: (
-        join,
-      ) => `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, failed.tool, claimed.claim
+      newest: {
+        sqlite: `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, failed.tool, claimed.claim
          FROM trace_summaries AS s
-         ${join} trace_findings AS claimed
+         CROSS JOIN trace_findings AS claimed
            ON claimed.trace_id = s.trace_id AND claimed.kind IN ('claim_contradicts_tool', 'claim_unsupported')
-         ${join} trace_findings AS failed
+         CROSS JOIN trace_findings AS failed
            ON failed.trace_id = claimed.trace_id AND failed.tool = claimed.tool
           AND failed.kind IN ('tool_error', 'tool_partial')
          ORDER BY s.start_ns DESC LIMIT @limit`,
+        postgres: `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, m.tool, m.claim
+         FROM trace_summaries AS s CROSS JOIN LATERAL (
+           SELECT failed.tool, claimed.claim FROM trace_findings AS claimed
+           JOIN trace_findings AS failed
+             ON failed.trace_id = claimed.trace_id AND failed.tool = claimed.tool
+            AND failed.kind IN ('tool_error', 'tool_partial')
+           WHERE claimed.trace_id = s.trace_id AND claimed.kind IN ('claim_contradicts_tool', 'claim_unsupported')
+           OFFSET 0) AS m
+         ORDER BY s.start_ns DESC LIMIT @limit`,
+      },
     }),
 
   /** Traces where the latest device-policy document was retrieved but not cited. */
@@ -175,14 +184,21 @@ export const NAMED_QUERIES = {
          FROM trace_documents AS d JOIN trace_summaries AS s ON s.trace_id = d.trace_id
          WHERE d.doc_id = 'device-policy' AND d.version = d.current_version AND d.cited = 0
          ORDER BY s.start_ns DESC`,
-      // The unary + (SQLite only) keeps it probing each trace's documents by trace id, not by doc_id.
-      newest: (
-        join,
-        plus,
-      ) => `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, d.doc_id, d.version, d.rank
-         FROM trace_summaries AS s ${join} trace_documents AS d ON d.trace_id = s.trace_id
-         WHERE ${plus}d.doc_id = 'device-policy' AND d.version = d.current_version AND ${plus}d.cited = 0
+      // Each probes a trace's documents by trace id, not the partial index of every uncited policy:
+      // SQLite through the unary +, PostgreSQL through `version + 0`, which the index's predicate does not match.
+      newest: {
+        sqlite: `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, d.doc_id, d.version, d.rank
+         FROM trace_summaries AS s CROSS JOIN trace_documents AS d ON d.trace_id = s.trace_id
+         WHERE +d.doc_id = 'device-policy' AND d.version = d.current_version AND +d.cited = 0
          ORDER BY s.start_ns DESC LIMIT @limit`,
+        postgres: `SELECT s.trace_id, s.start_ns, s.route, s.model, s.prompt_version, d.doc_id, d.version, d.rank
+         FROM trace_summaries AS s CROSS JOIN LATERAL (
+           SELECT doc_id, version, rank FROM trace_documents AS d
+           WHERE d.trace_id = s.trace_id AND d.doc_id = 'device-policy' AND d.version + 0 = d.current_version
+             AND d.cited = 0
+           OFFSET 0) AS d
+         ORDER BY s.start_ns DESC LIMIT @limit`,
+      },
     }),
 
   /**
@@ -203,25 +219,29 @@ export const NAMED_QUERIES = {
     const where = (conditions: string[]) =>
       conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
     const scoped = experiment !== undefined ? { experiment } : {};
-    const groups = (
-      await store.select<RouteOutcomesGroup>(
-        `SELECT ${keys.join(", ")}, COUNT(*) AS traces, SUM(cost_usd) AS cost_usd,
-                SUM(CASE WHEN verdict = 'unsupported' THEN 1 ELSE 0 END) AS unsupported,
-                SUM(CASE WHEN feedback_outcome = 'escalated' THEN 1 ELSE 0 END) AS escalations
-         FROM trace_summaries ${where(scope)} GROUP BY ${keys.join(", ")} ORDER BY ${keys.join(", ")}
-         ${limit === undefined ? "" : "LIMIT @limit"}`,
-        { ...scoped, ...(limit !== undefined && { limit }) },
-      )
-    ).map(plainNumbers);
+    const groupsSql = (percentiles: string) =>
+      `SELECT ${keys.join(", ")}, COUNT(*) AS traces, SUM(cost_usd) AS cost_usd,
+              SUM(CASE WHEN verdict = 'unsupported' THEN 1 ELSE 0 END) AS unsupported,
+              SUM(CASE WHEN feedback_outcome = 'escalated' THEN 1 ELSE 0 END) AS escalations${percentiles}
+       FROM trace_summaries ${where(scope)} GROUP BY ${keys.join(", ")} ORDER BY ${keys.join(", ")}
+       ${limit === undefined ? "" : "LIMIT @limit"}`;
+    const params = { ...scoped, ...(limit !== undefined && { limit }) };
+    if (store.dialect === "postgres") {
+      // PostgreSQL ranks the durations itself: percentile_disc is the nearest-rank percentile of shared/measures.ts.
+      const rows = await store.select<RouteOutcomesGroup & { p50_ms: number | null; p95_ms: number | null }>(
+        groupsSql(`,
+              percentile_disc(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50_ms,
+              percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95_ms`),
+        params,
+      );
+      return rows.map(plainNumbers);
+    }
+    const groups = (await store.select<RouteOutcomesGroup>(groupsSql(""), params)).map(plainNumbers);
     const durationsSql = `SELECT duration_ms FROM trace_summaries
        ${where([...keys.map((key) => `${key} IS NOT DISTINCT FROM @${key}`), ...scope])} ORDER BY duration_ms`;
     return Promise.all(
       groups.map(async (group) => {
-        const rows = await store.select<{ duration_ms: number }>(durationsSql, {
-          ...pick(group, keys),
-          ...scoped,
-        });
-        const sorted = rows.map((row) => row.duration_ms);
+        const sorted = await store.selectValues<number>(durationsSql, { ...pick(group, keys), ...scoped });
         return { ...group, p50_ms: percentile(sorted, 50), p95_ms: percentile(sorted, 95) };
       }),
     );
@@ -229,19 +249,18 @@ export const NAMED_QUERIES = {
 } as const;
 
 /**
- * Rows about traces, newest first. Uncapped, SQLite starts from the few matching rows and sorts them.
- * Capped, it walks the summaries from the newest (CROSS JOIN fixes that join order) and stops after
- * `limit` rows, so a page costs the same however many traces match.
+ * Rows about traces, newest first. Uncapped, the engine starts from the few matching rows and sorts
+ * them. Capped, it walks the summaries from the newest and stops after `limit` rows, so a page costs
+ * the same however many traces match: SQLite keeps that join order for a CROSS JOIN, PostgreSQL for a
+ * LATERAL subquery it may not flatten (`OFFSET 0`). Left to choose, either read every match first.
  */
 async function newestFirst(
   store: TraceStore,
   limit: number | undefined,
-  sql: { all: string; newest: (join: string, plus: string) => string },
+  sql: { all: string; newest: Record<TraceStore["dialect"], string> },
 ) {
-  // PostgreSQL plans the join order itself, and has no CROSS JOIN ... ON nor unary + on text.
-  const newest = store.dialect === "sqlite" ? sql.newest("CROSS JOIN", "+") : sql.newest("JOIN", "");
   const rows = await store.select(
-    limit === undefined ? sql.all : newest,
+    limit === undefined ? sql.all : sql.newest[store.dialect],
     limit === undefined ? {} : { limit },
   );
   return rows.map(withStartTime);

@@ -2,7 +2,13 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { shareCheckpointer } from "./checkpointer.ts";
-import { ABANDONED_TRACES_SQL, CLAIM_TRACE_SQL, MIGRATIONS, TRACE_TABLES } from "./migrations.ts";
+import {
+  ABANDONED_TRACES_SQL,
+  CLAIM_TRACE_SQL,
+  MIGRATIONS,
+  SETTLE_CLAIM_SQL,
+  TRACE_TABLES,
+} from "./migrations.ts";
 import { newerSchema } from "./store-errors.ts";
 import {
   fromRow,
@@ -194,6 +200,7 @@ export class SqliteTraceStore implements TraceStore {
              (SELECT sampling_reason FROM trace_summaries WHERE trace_id = @traceId), @updatedAt)`,
         )
         .run({ ...row, findingCount: findings.length, updatedAt: new Date().toISOString() });
+      this.db.prepare(SETTLE_CLAIM_SQL).run({ traceId: summary.traceId });
       this.db.prepare("DELETE FROM trace_findings WHERE trace_id = ?").run(summary.traceId);
       this.db.prepare("DELETE FROM trace_documents WHERE trace_id = ?").run(summary.traceId);
       const addFinding = this.db.prepare(
@@ -279,6 +286,10 @@ export class SqliteTraceStore implements TraceStore {
 
   async select<Row>(sql: string, params: SqlParams = {}): Promise<Row[]> {
     return this.db.prepare(sql).safeIntegers(true).all(params) as Row[];
+  }
+
+  async selectValues<Value>(sql: string, params: SqlParams = {}): Promise<Value[]> {
+    return this.db.prepare(sql).pluck().safeIntegers(true).all(params) as Value[];
   }
 
   async close() {

@@ -72,6 +72,8 @@ export interface TraceStore {
    * bigint on both engines; `@name` marks a parameter.
    */
   select<Row>(sql: string, params?: SqlParams): Promise<Row[]>;
+  /** The first column of each row, without building a row object (a query of 100,000 durations, say). */
+  selectValues<Value>(sql: string, params?: SqlParams): Promise<Value[]>;
   close(): Promise<void>;
 }
 

@@ -26,10 +26,9 @@ async function distinct(
   store: TraceStore,
   column: "route" | "model" | "prompt_version" | "experiment_id" | "experiment_arm",
 ): Promise<string[]> {
-  const rows = await store.select<{ value: string }>(
-    `SELECT DISTINCT ${column} AS value FROM trace_summaries WHERE ${column} IS NOT NULL ORDER BY 1`,
+  return store.selectValues<string>(
+    `SELECT DISTINCT ${column} FROM trace_summaries WHERE ${column} IS NOT NULL ORDER BY 1`,
   );
-  return rows.map((row) => row.value);
 }
 
 async function selectFilters(store: TraceStore, raw: RawQuery): Promise<SelectFilter[]> {

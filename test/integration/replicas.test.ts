@@ -157,6 +157,35 @@ describe.skipIf(!postgresUrl)("two replicas on one PostgreSQL store", () => {
     expect(found(onPostgres?.diagnosis.findings)).toEqual(found(onSqlite?.diagnosis.findings));
     expect(found(onPostgres?.diagnosis.findings).length).toBeGreaterThan(0);
   });
+
+  it("runs what-if replays and experiments on PostgreSQL", async () => {
+    const replayed = await runCli(["replay", "elena", "--json"], env);
+    const [elena] = parseReplayLines(replayed.stdout);
+    const [whatIf, experiment] = await Promise.all([
+      runCli(["trace", "replay", elena?.traceId ?? "", "--what-if", "prompt=v2", "--json"], env),
+      runCli(
+        [
+          "experiment",
+          "run",
+          "--tickets",
+          "4",
+          "--seed",
+          "3",
+          "--arms",
+          "quality-first/v2,fast-only/v1",
+          "--json",
+        ],
+        env,
+      ),
+    ]);
+    expect(whatIf.code, whatIf.stderr).toBe(0);
+    expect(JSON.parse(whatIf.stdout)).toMatchObject({ original: elena?.traceId, fixed: true });
+    expect(experiment.code, experiment.stderr).toBe(0);
+    const report = JSON.parse(experiment.stdout) as { experiment: string; arms: { traces: number }[] };
+    expect(report.arms.map((arm) => arm.traces)).toEqual([4, 4]);
+    const stored = await query<{ id: string }>("SELECT id FROM experiments");
+    expect(stored.map((row) => row.id)).toContain(report.experiment);
+  });
 });
 
 /** A batch of plain spans with ids of their own: request `index` of trace `traceId`. */
