@@ -1,15 +1,18 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { openTraceStore, type TraceStore } from "../store/trace-store.ts";
+import { openTraceStore, type SpanRow, type TraceStore } from "../store/trace-store.ts";
+import { toSpanRow } from "../store/records.ts";
 import { toSpanRecord } from "./span-record.ts";
 
-/** Spans per transaction: a full SDK batch (512) written at once would hold the event loop for milliseconds. */
+/** Spans serialized (and, on SQLite, committed) at a time: a full SDK batch (512) would hold the event loop for milliseconds. */
 const WRITE_CHUNK_SPANS = 32;
 
 /**
- * Writes finished spans to the trace store (TRACE_STORE), in small transactions that yield in
- * between; SQLite's WAL checkpoints run in a worker thread, off the event loop.
+ * Writes finished spans to the trace store (TRACE_STORE) in small steps that yield in between.
+ * SQLite commits on this thread: one small transaction per step, its WAL checkpoints in a worker
+ * thread. PostgreSQL commits in its own process: the steps only serialize, and the batch goes in one
+ * statement, one round trip instead of sixteen.
  */
 export class StoreSpanExporter implements SpanExporter {
   private store: TraceStore | undefined;
@@ -28,10 +31,16 @@ export class StoreSpanExporter implements SpanExporter {
 
   private async write(spans: readonly ReadableSpan[]) {
     const store = (this.store ??= await openTraceStore(this.path, { backgroundCheckpoints: true }));
+    const rows: SpanRow[] = [];
     for (let start = 0; start < spans.length; start += WRITE_CHUNK_SPANS) {
       if (start > 0) await nextTurn();
-      await store.addSpans(spans.slice(start, start + WRITE_CHUNK_SPANS).map(toSpanRecord));
+      const chunk = spans
+        .slice(start, start + WRITE_CHUNK_SPANS)
+        .map((span) => toSpanRow(toSpanRecord(span)));
+      if (store.dialect === "sqlite") await store.addRows(chunk);
+      else rows.push(...chunk);
     }
+    await store.addRows(rows);
   }
 
   async shutdown(): Promise<void> {
