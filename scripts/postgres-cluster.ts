@@ -4,16 +4,17 @@
  * prints its URL until Ctrl-C: `node --import tsx scripts/postgres-cluster.ts`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import pg from "pg";
 
 export interface PostgresCluster {
-  /** `postgres://postgres@127.0.0.1:<port>/postgres`; `databaseUrl(name)` creates another database. */
+  /** `postgres://postgres:<password>@127.0.0.1:<port>/postgres`: a superuser, who may create databases. */
   url: string;
-  createDatabase(name: string): Promise<string>;
   stop(): void;
 }
 
@@ -51,13 +52,23 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     execFileSync(
       asRoot ? "runuser" : join(bin, program),
       asRoot ? ["-u", "postgres", "--", join(bin, program), ...args] : args,
-      {
-        stdio: ["ignore", "ignore", "pipe"],
-      },
+      // As `postgres`, the programs change back to the current directory: it must be one they may enter.
+      { cwd: dir, stdio: ["ignore", "ignore", "pipe"] },
     );
   const data = join(dir, "data");
   const port = await freePort();
-  run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]);
+  // Over TCP a password is asked for, as a real server would: credentials must reach every process.
+  run("initdb", [
+    "-D",
+    data,
+    "-U",
+    "postgres",
+    "--auth-local=trust",
+    "--auth-host=scram-sha-256",
+    "--no-sync",
+    "-E",
+    "UTF8",
+  ]);
   run("pg_ctl", [
     "start",
     "-D",
@@ -68,28 +79,24 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     "-o",
     `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=200`,
   ]);
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  return {
-    url,
-    async createDatabase(name) {
-      const { default: pg } = await import("pg");
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE "${name.replaceAll('"', "")}"`);
-      } finally {
-        await client.end();
-      }
-      return url.replace(/\/postgres$/, `/${name}`);
-    },
-    stop() {
-      try {
-        run("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w"]);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+  const stop = () => {
+    try {
+      run("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
+  const password = randomBytes(12).toString("hex");
+  try {
+    const local = new pg.Client({ host: dir, port, user: "postgres", database: "postgres" });
+    await local.connect();
+    await local.query(`ALTER USER postgres PASSWORD '${password}'`);
+    await local.end();
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, stop };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -117,7 +117,8 @@ async function serve(config: Config) {
     clearInterval(retention);
     clearInterval(settling);
     server.close();
-    void store.close();
+    // The process is ending: a store that fails to close has nothing left to lose.
+    store.close().catch(() => {});
   });
   return { services, url, store };
 }

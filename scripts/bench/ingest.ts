@@ -16,7 +16,7 @@ import type { SenderSettings } from "./otlp-senders.ts";
 import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
 import { batchesOf, collectGarbage, progress, significant } from "./stats.ts";
 import { loadConfig } from "../../src/shared/config.ts";
-import { isPostgresUrl } from "../../src/shared/postgres-url.ts";
+import { isPostgresUrl } from "../../src/shared/postgres.ts";
 import type { BenchStores } from "./stores.ts";
 
 export interface IngestResult {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import pg from "pg";
-import { isPostgresUrl } from "../../src/shared/postgres-url.ts";
+import { isPostgresUrl } from "../../src/shared/postgres.ts";
 
 /** Fixed keys for the bench's stores: PostgreSQL stores need configured keys (no key file beside them). */
 const BENCH_KEYS = { PSEUDONYMIZATION_KEY: "be".repeat(32), RESTRICTED_STORE_KEY: "ec".repeat(32) };

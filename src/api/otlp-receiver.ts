@@ -49,7 +49,8 @@ export function createOtlpReceiver(
   const worker = () => {
     // A failed worker answers 503 for a while, then the next request starts a new one.
     if (!started || (started.failed && Date.now() > started.failed.at + RETRY_AFTER_SECONDS * 1000))
-      started = new IngestWorker({ storePath: store.location, capacity: maxQueuedSpans, config });
+      // The configured location, credentials included: `store.location` is fit for messages only.
+      started = new IngestWorker({ storePath: config.traceStore, capacity: maxQueuedSpans, config });
     return started;
   };
   const router = express.Router();

@@ -36,4 +36,5 @@ async function write({ id, rows }: WriterRequest) {
   }
 }
 
-process.on("exit", () => void store.close());
+// The thread is ending: a store that fails to close has nothing left to lose.
+process.on("exit", () => store.close().catch(() => {}));

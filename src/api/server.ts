@@ -18,6 +18,7 @@ import { enforceRetentionPolicy } from "../lifecycle/retention.ts";
 import { governanceFor } from "../governance/runtime.ts";
 import { FEEDBACK_OUTCOMES, TRACE_ID_PATTERN } from "../contracts/vocabulary.ts";
 import { BearerTokens } from "../shared/bearer-tokens.ts";
+import { isPostgresUrl, redactedUrl } from "../shared/postgres.ts";
 import { createViewer } from "../viewer/index.ts";
 import type { WhatIfService } from "../viewer/what-if-page.ts";
 import {
@@ -185,6 +186,7 @@ function publicConfig(config: Assistant["config"]) {
     Object.entries(config).map(([key, value]) => {
       if (credentials.has(key)) return [key, value ? "(set)" : "(not set)"];
       if (value instanceof Map) return [key, [...value.values()].map((role) => `${role}:(set)`)];
+      if (typeof value === "string" && isPostgresUrl(value)) return [key, redactedUrl(value)];
       return [key, value];
     }),
   );

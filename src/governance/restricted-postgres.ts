@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { redactedUrl } from "../shared/postgres-url.ts";
+import { inTransaction, redactedUrl, withoutNul } from "../shared/postgres.ts";
 import { StoreUnavailableError } from "../store/store-errors.ts";
 import {
   seal,
@@ -30,6 +30,9 @@ const SCHEMA = `
     at TEXT NOT NULL
   );`;
 
+/** PostgreSQL takes at most 65,535 parameters per statement; 7 per payload. */
+const PAYLOADS_PER_INSERT = 1_000;
+
 /** Replicas may create the tables at once: they take turns on this lock. */
 const SCHEMA_LOCK = 7_264_102;
 
@@ -54,22 +57,26 @@ export class PostgresRestrictedStore implements RestrictedStore {
   }
 
   async put(traceId: string, payloads: readonly SpanPayload[], now = Date.now()): Promise<void> {
-    if (payloads.length === 0) return;
-    const values = payloads.flatMap((payload) => {
-      const { iv, tag, ciphertext } = seal(this.key, traceId, payload);
-      return [traceId, payload.spanId, payload.spanName, iv, tag, ciphertext, now];
-    });
-    const tuples = payloads.map(
-      (_, row) => `(${[1, 2, 3, 4, 5, 6, 7].map((column) => `$${row * 7 + column}`).join(", ")})`,
-    );
-    await (
-      await this.pool
-    ).query(
-      `INSERT INTO payloads (trace_id, span_id, span_name, iv, tag, ciphertext, stored_at) VALUES ${tuples.join(", ")}
-       ON CONFLICT (trace_id, span_id) DO UPDATE SET span_name = excluded.span_name, iv = excluded.iv,
-         tag = excluded.tag, ciphertext = excluded.ciphertext, stored_at = excluded.stored_at`,
-      values,
-    );
+    // The last payload of a span wins, as SQLite's INSERT OR REPLACE has it: one statement may not
+    // write a row twice (a retried OTLP request can hand a span over again).
+    const bySpan = [...new Map(payloads.map((payload) => [payload.spanId, payload])).values()];
+    const pool = await this.pool;
+    for (let start = 0; start < bySpan.length; start += PAYLOADS_PER_INSERT) {
+      const batch = bySpan.slice(start, start + PAYLOADS_PER_INSERT);
+      const values = batch.flatMap((payload) => {
+        const { iv, tag, ciphertext } = seal(this.key, traceId, payload);
+        return [traceId, payload.spanId, withoutNul(payload.spanName), iv, tag, ciphertext, now];
+      });
+      const tuples = batch.map(
+        (_, row) => `(${[1, 2, 3, 4, 5, 6, 7].map((column) => `$${row * 7 + column}`).join(", ")})`,
+      );
+      await pool.query(
+        `INSERT INTO payloads (trace_id, span_id, span_name, iv, tag, ciphertext, stored_at) VALUES ${tuples.join(", ")}
+         ON CONFLICT (trace_id, span_id) DO UPDATE SET span_name = excluded.span_name, iv = excluded.iv,
+           tag = excluded.tag, ciphertext = excluded.ciphertext, stored_at = excluded.stored_at`,
+        values,
+      );
+    }
   }
 
   async has(traceId: string): Promise<boolean> {
@@ -119,15 +126,10 @@ async function connect(url: string): Promise<pg.Pool> {
   const pool = new postgres.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
   pool.on("error", () => {}); // a broken idle connection is replaced; the next query reports it
   try {
-    const client = await pool.connect();
-    try {
-      await client.query("BEGIN");
+    await inTransaction(pool, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK]);
       await client.query(SCHEMA);
-      await client.query("COMMIT");
-    } finally {
-      client.release();
-    }
+    });
     return pool;
   } catch (error) {
     await pool.end();

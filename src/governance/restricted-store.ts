@@ -1,6 +1,6 @@
 import { PostgresRestrictedStore } from "./restricted-postgres.ts";
 import { SqliteRestrictedStore } from "./restricted-sqlite.ts";
-import { isPostgresUrl } from "../shared/postgres-url.ts";
+import { isPostgresUrl } from "../shared/postgres.ts";
 import type { RestrictedStore } from "./sealed-payloads.ts";
 
 export type { AuditEntry, RestrictedStore, SpanPayload } from "./sealed-payloads.ts";

@@ -2,7 +2,7 @@ import { dirname, join } from "node:path";
 import type { Config } from "../shared/config.ts";
 import { isSafeAttribute, PSEUDONYMOUS_KEYS } from "./attribute-policy.ts";
 import { loadOrCreateKey, type KeyOptions } from "./key.ts";
-import { isPostgresUrl } from "../shared/postgres-url.ts";
+import { isPostgresUrl } from "../shared/postgres.ts";
 import { PayloadTiers } from "./payload-tiers.ts";
 import { createPseudonymizer, type Pseudonymizer } from "./pseudonymize.ts";
 import { openRestrictedStore, type RestrictedStore, type SpanPayload } from "./restricted-store.ts";
@@ -189,7 +189,18 @@ function knownSecrets(config: Config): string[] {
     config.pseudonymizationKey,
     config.restrictedStoreKey,
     ...config.apiTokens.keys(),
+    ...[config.traceStore, config.restrictedStore].map(storePassword),
   ].filter(Boolean);
+}
+
+/** The password in a PostgreSQL store's URL; empty for a SQLite path. */
+function storePassword(location: string): string {
+  if (!isPostgresUrl(location)) return "";
+  try {
+    return decodeURIComponent(new URL(location).password);
+  } catch {
+    return "";
+  }
 }
 
 const instances = new Map<string, Governance>();

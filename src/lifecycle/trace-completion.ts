@@ -47,7 +47,10 @@ export async function completeTrace(
 ): Promise<{ spans: SpanRecord[]; diagnosis: Diagnosis }> {
   const spans = await waitForTrace(store, traceId, serviceUrls);
   // Another replica holding the claim records the diagnosis; the caller still gets it.
-  return { spans, diagnosis: (await claimAndRecord(store, traceId, spans, governance)) ?? diagnose(spans) };
+  return {
+    spans,
+    diagnosis: (await claimAndRecord(store, traceId, spans, governance, true)) ?? diagnose(spans),
+  };
 }
 
 /**
@@ -59,9 +62,10 @@ async function claimAndRecord(
   traceId: string,
   spans: readonly SpanRecord[],
   governance: Governance,
-  now = Date.now(),
+  answering: boolean,
 ): Promise<Diagnosis | undefined> {
-  if (!(await store.claimTrace(traceId, CLAIM_OWNER, CLAIM_LEASE_MS, now))) return undefined;
+  const claim = { owner: CLAIM_OWNER, leaseMs: CLAIM_LEASE_MS, answering };
+  if (!(await store.claimTrace(traceId, claim))) return undefined;
   const diagnosis = await recordDiagnosis(store, traceId, spans);
   if (governance.enabled) {
     const decision = governance.tiers.decide({
@@ -117,20 +121,33 @@ export class TraceSettler {
    * replica claimed and died before summarizing; returns their ids.
    */
   async settle(): Promise<string[]> {
-    const now = this.now();
+    const quietSince = this.now() - this.quietMs;
     const quiet: string[] = [];
     for (const [traceId, arrivedAt] of this.watched) {
-      if (arrivedAt > now - this.quietMs) break;
+      if (arrivedAt > quietSince) break;
       this.watched.delete(traceId);
       quiet.push(traceId);
     }
+    const failures: unknown[] = [];
+    const abandoned = await this.store.abandonedTraceIds(this.now()).catch((error: unknown) => {
+      failures.push(error);
+      return [];
+    });
     const settled: string[] = [];
-    for (const traceId of [...quiet, ...(await this.store.abandonedTraceIds(now))]) {
-      const spans = await this.store.spansOf(traceId);
-      // Retention may have deleted it meanwhile; another replica may have diagnosed it.
-      if (spans.length === 0 || (await this.store.hasSummary(traceId))) continue;
-      if (await claimAndRecord(this.store, traceId, spans, this.governance, now)) settled.push(traceId);
+    for (const traceId of new Set([...quiet, ...abandoned])) {
+      try {
+        const spans = await this.store.spansOf(traceId);
+        // Retention may have deleted it meanwhile; another replica may have diagnosed it.
+        if (spans.length === 0 || (await this.store.hasSummary(traceId))) continue;
+        if (await claimAndRecord(this.store, traceId, spans, this.governance, false)) settled.push(traceId);
+      } catch (error) {
+        // Watched again, so a store that was unreachable a moment costs a delay, not a diagnosis.
+        this.spansArrived([traceId]);
+        failures.push(error);
+      }
     }
+    if (failures.length > 0)
+      throw new AggregateError(failures, `${failures.length} trace(s) not settled yet`);
     return settled;
   }
 

@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs"
 import { dirname } from "node:path";
 import { z } from "zod";
 import { durationSchema } from "../contracts/duration.ts";
-import { isPostgresUrl } from "./postgres-url.ts";
+import { isPostgresUrl } from "./postgres.ts";
 
 /**
  * The assistant's configuration: one table of settings, each with its environment variable,

@@ -121,4 +121,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      claimed_until BIGINT NOT NULL
    );
    CREATE INDEX claims_until ON trace_claims (claimed_until);`,
+  // The process that answered a question may take over a settler's claim on its trace.
+  `ALTER TABLE trace_claims ADD COLUMN answering INTEGER NOT NULL DEFAULT 0;`,
 ];

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { POSTGRES_MIGRATIONS } from "./postgres-migrations.ts";
-import { redactedUrl } from "../shared/postgres-url.ts";
+import { inTransaction, redactedUrl, withoutNul } from "../shared/postgres.ts";
 import { ABANDONED_TRACES_SQL, CLAIM_TRACE_SQL, SETTLE_CLAIM_SQL, TRACE_TABLES } from "./migrations.ts";
 import { newerSchema, StoreUnavailableError } from "./store-errors.ts";
 import {
@@ -11,7 +11,7 @@ import {
   type SpanRecord,
   type SpanRow,
 } from "./records.ts";
-import type { SqlParams, TraceStore } from "./trace-store.ts";
+import type { SqlParams, TraceClaim, TraceStore } from "./trace-store.ts";
 import type { TraceSummary } from "./summary-row.ts";
 import type { ExperimentReport, StoredExperiment } from "./experiment-row.ts";
 
@@ -63,7 +63,7 @@ function toPositional(sql: string, params: SqlParams): { text: string; values: u
     compiled = { text, names };
     if (positional.size < 1_000) positional.set(sql, compiled);
   }
-  return { text: compiled.text, values: compiled.names.map((name) => params[name] ?? null) };
+  return { text: compiled.text, values: compiled.names.map((name) => withoutNul(params[name] ?? null)) };
 }
 
 /**
@@ -115,18 +115,7 @@ export class PostgresTraceStore implements TraceStore {
   }
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    return inTransaction(this.pool, work);
   }
 
   private async rows<Row extends pg.QueryResultRow>(
@@ -145,7 +134,7 @@ export class PostgresTraceStore implements TraceStore {
   async addRows(rows: readonly SpanRow[]): Promise<number> {
     if (rows.length === 0) return 0;
     const insert = async (client: pg.Pool | pg.PoolClient, batch: readonly SpanRow[]) => {
-      const values = batch.flatMap((row) => SPAN_COLUMNS.map((column) => row[column]));
+      const values = batch.flatMap((row) => SPAN_COLUMNS.map((column) => withoutNul(row[column])));
       const tuples = batch.map(
         (_, row) =>
           `(${SPAN_COLUMNS.map((_, column) => `$${row * SPAN_COLUMNS.length + column + 1}`).join(", ")})`,
@@ -210,8 +199,21 @@ export class PostgresTraceStore implements TraceStore {
     return (await this.rows("SELECT 1 FROM spans WHERE trace_id = @traceId LIMIT 1", { traceId })).length > 0;
   }
 
-  async claimTrace(traceId: string, owner: string, leaseMs: number, now = Date.now()): Promise<boolean> {
-    return (await this.rows(CLAIM_TRACE_SQL, { traceId, owner, now, until: now + leaseMs })).length > 0;
+  async claimTrace(
+    traceId: string,
+    { owner, leaseMs, now = Date.now(), answering = false }: TraceClaim,
+  ): Promise<boolean> {
+    return (
+      (
+        await this.rows(CLAIM_TRACE_SQL, {
+          traceId,
+          owner,
+          now,
+          until: now + leaseMs,
+          answering: answering ? 1 : 0,
+        })
+      ).length > 0
+    );
   }
 
   async abandonedTraceIds(now = Date.now()): Promise<string[]> {
@@ -300,27 +302,22 @@ export class PostgresTraceStore implements TraceStore {
         client,
       );
       await this.rows(SETTLE_CLAIM_SQL, { traceId: summary.traceId }, client);
-      await client.query("DELETE FROM trace_findings WHERE trace_id = $1", [summary.traceId]);
-      await client.query("DELETE FROM trace_documents WHERE trace_id = $1", [summary.traceId]);
+      const traceId = summary.traceId;
+      await this.rows("DELETE FROM trace_findings WHERE trace_id = @traceId", { traceId }, client);
+      await this.rows("DELETE FROM trace_documents WHERE trace_id = @traceId", { traceId }, client);
       for (const finding of findings) {
-        await client.query(
-          "INSERT INTO trace_findings (trace_id, kind, stage, tool, claim) VALUES ($1, $2, $3, $4, $5)",
-          [summary.traceId, finding.kind, finding.stage, finding.tool, finding.claim],
+        await this.rows(
+          "INSERT INTO trace_findings (trace_id, kind, stage, tool, claim) VALUES (@traceId, @kind, @stage, @tool, @claim)",
+          { traceId, ...finding },
+          client,
         );
       }
       for (const doc of documents) {
-        await client.query(
+        await this.rows(
           `INSERT INTO trace_documents (trace_id, doc_id, version, current_version, kind, rank, cited)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [
-            summary.traceId,
-            doc.docId,
-            doc.version,
-            doc.currentVersion,
-            doc.kind,
-            doc.rank,
-            doc.cited ? 1 : 0,
-          ],
+           VALUES (@traceId, @docId, @version, @currentVersion, @kind, @rank, @cited)`,
+          { traceId, ...doc, cited: doc.cited ? 1 : 0 },
+          client,
         );
       }
     });

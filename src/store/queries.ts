@@ -219,11 +219,13 @@ export const NAMED_QUERIES = {
     const where = (conditions: string[]) =>
       conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
     const scoped = experiment !== undefined ? { experiment } : {};
+    // Both engines in SQLite's order: no value first, then byte by byte (PostgreSQL: last, by locale).
+    const order = store.dialect === "postgres" ? keys.map((key) => `${key} COLLATE "C" NULLS FIRST`) : keys;
     const groupsSql = (percentiles: string) =>
       `SELECT ${keys.join(", ")}, COUNT(*) AS traces, SUM(cost_usd) AS cost_usd,
               SUM(CASE WHEN verdict = 'unsupported' THEN 1 ELSE 0 END) AS unsupported,
               SUM(CASE WHEN feedback_outcome = 'escalated' THEN 1 ELSE 0 END) AS escalations${percentiles}
-       FROM trace_summaries ${where(scope)} GROUP BY ${keys.join(", ")} ORDER BY ${keys.join(", ")}
+       FROM trace_summaries ${where(scope)} GROUP BY ${keys.join(", ")} ORDER BY ${order.join(", ")}
        ${limit === undefined ? "" : "LIMIT @limit"}`;
     const params = { ...scoped, ...(limit !== undefined && { limit }) };
     if (store.dialect === "postgres") {

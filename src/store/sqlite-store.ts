@@ -18,7 +18,7 @@ import {
   type SpanRecord,
   type SpanRow,
 } from "./records.ts";
-import type { SqlParams, TraceStore, TraceStoreOptions } from "./trace-store.ts";
+import type { SqlParams, TraceClaim, TraceStore, TraceStoreOptions } from "./trace-store.ts";
 import type { TraceSummary } from "./summary-row.ts";
 import type { ExperimentReport, StoredExperiment } from "./experiment-row.ts";
 
@@ -136,8 +136,15 @@ export class SqliteTraceStore implements TraceStore {
     return this.db.prepare("SELECT 1 FROM spans WHERE trace_id = ? LIMIT 1").get(traceId) !== undefined;
   }
 
-  async claimTrace(traceId: string, owner: string, leaseMs: number, now = Date.now()): Promise<boolean> {
-    return this.db.prepare(CLAIM_TRACE_SQL).get({ traceId, owner, now, until: now + leaseMs }) !== undefined;
+  async claimTrace(
+    traceId: string,
+    { owner, leaseMs, now = Date.now(), answering = false }: TraceClaim,
+  ): Promise<boolean> {
+    return (
+      this.db
+        .prepare(CLAIM_TRACE_SQL)
+        .get({ traceId, owner, now, until: now + leaseMs, answering: answering ? 1 : 0 }) !== undefined
+    );
   }
 
   async abandonedTraceIds(now = Date.now()): Promise<string[]> {

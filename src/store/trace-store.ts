@@ -1,4 +1,4 @@
-import { isPostgresUrl } from "../shared/postgres-url.ts";
+import { isPostgresUrl } from "../shared/postgres.ts";
 import type { AnnotationRecord, FeedbackRecord, SpanRecord, SpanRow } from "./records.ts";
 import type { TraceSummary } from "./summary-row.ts";
 import type { ExperimentReport, StoredExperiment } from "./experiment-row.ts";
@@ -40,10 +40,12 @@ export interface TraceStore {
   hasTrace(traceId: string): Promise<boolean>;
 
   /**
-   * Claims the right to diagnose a trace, for `leaseMs`: true for one caller only, across every
-   * process on the store, until the lease runs out (its holder died) or the trace is summarized.
+   * Claims the right to diagnose a trace: true for one process at a time across every process on the
+   * store, until the lease runs out (its holder died) or the trace is summarized. A process that
+   * answered the question holds the whole trace: its claim takes over a settler's, whose view may
+   * have been partial.
    */
-  claimTrace(traceId: string, owner: string, leaseMs: number, now?: number): Promise<boolean>;
+  claimTrace(traceId: string, claim: TraceClaim): Promise<boolean>;
   /** Traces whose claim ran out before anyone summarized them: their diagnoser died mid-way. */
   abandonedTraceIds(now?: number): Promise<string[]>;
 
@@ -75,6 +77,15 @@ export interface TraceStore {
   /** The first column of each row, without building a row object (a query of 100,000 durations, say). */
   selectValues<Value>(sql: string, params?: SqlParams): Promise<Value[]>;
   close(): Promise<void>;
+}
+
+export interface TraceClaim {
+  /** This process, among every replica on the store. */
+  owner: string;
+  leaseMs: number;
+  now?: number;
+  /** Claimed by the process that answered the question (`completeTrace`), not by a settler. */
+  answering?: boolean;
 }
 
 export interface TraceStoreOptions {

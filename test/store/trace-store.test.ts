@@ -140,28 +140,36 @@ describe.each(STORE_ENGINES)("the %s trace store", (engine) => {
     const spans = wrongStorySentBy(WRONG);
     await store.addSpans(spans);
     const now = 1_000_000;
-    expect(await store.claimTrace(WRONG, "replica-a", LEASE_MS, now)).toBe(true);
-    expect(await store.claimTrace(WRONG, "replica-b", LEASE_MS, now + 1)).toBe(false);
+    const claim = (owner: string, at: number, answering = false) =>
+      store.claimTrace(WRONG, { owner, leaseMs: LEASE_MS, now: at, answering });
+    expect(await claim("replica-a", now)).toBe(true);
+    expect(await claim("replica-b", now + 1)).toBe(false);
     // Its owner may take it again (a replay diagnoses after feedback).
-    expect(await store.claimTrace(WRONG, "replica-a", LEASE_MS, now + 2)).toBe(true);
+    expect(await claim("replica-a", now + 2)).toBe(true);
     expect(await store.abandonedTraceIds(now + 10)).toEqual([]);
     // Replica A died holding it: after the lease, B finds it and may take it.
     const later = now + 2 + LEASE_MS + 1;
     expect(await store.abandonedTraceIds(later)).toEqual([WRONG]);
-    expect(await store.claimTrace(WRONG, "replica-b", LEASE_MS, later)).toBe(true);
+    expect(await claim("replica-b", later)).toBe(true);
     await recordDiagnosis(store, WRONG, spans);
     // Summarized: no one else claims it, however late.
-    expect(await store.claimTrace(WRONG, "replica-c", LEASE_MS, later + 10 * LEASE_MS)).toBe(false);
+    expect(await claim("replica-c", later + 10 * LEASE_MS)).toBe(false);
     expect(await store.abandonedTraceIds(later + 10 * LEASE_MS)).toEqual([]);
     // Settled with the summary: the search for abandoned claims never reads it again.
-    const [claim] = await store.select<{ claimed_until: bigint }>("SELECT claimed_until FROM trace_claims");
-    expect(Number(claim?.claimed_until)).toBe(Number.MAX_SAFE_INTEGER);
+    const [settledClaim] = await store.select<{ claimed_until: bigint }>(
+      "SELECT claimed_until FROM trace_claims",
+    );
+    expect(Number(settledClaim?.claimed_until)).toBe(Number.MAX_SAFE_INTEGER);
+    // B settled what it saw; the replica that answered the question holds the whole trace and takes over, once.
+    expect(await claim("replica-d", later + 1, true)).toBe(true);
+    expect(await claim("replica-e", later + 2, true)).toBe(false);
+    expect(await claim("replica-b", later + 3)).toBe(false);
   });
 
   it("deletes old traces with everything attached to them, in batches", async () => {
     const store = await emptyStore(engine);
     await twoDiagnosedTraces(store);
-    await store.claimTrace(WRONG, "replica-a", LEASE_MS);
+    await store.claimTrace(WRONG, { owner: "replica-a", leaseMs: LEASE_MS });
     expect(await enforceRetention(store, 1)).toBe(2);
     expect(await store.traceIds()).toEqual([]);
     for (const table of ["annotations", "trace_summaries", "trace_findings", "trace_claims"]) {

@@ -78,4 +78,20 @@ describe("TraceSettler", () => {
     expect((await store.annotationsOf(OTHER)).map((annotation) => annotation.name)).toContain("tool_error");
     expect((await settlerOf(store)).watching).toBe(0);
   });
+
+  it("watches again a trace it could not settle, and says so", async () => {
+    const settler = await settlerOf(store);
+    await store.addSpans(wrongStorySentBy(SENT));
+    settler.spansArrived([SENT]);
+    now += QUIET_MS;
+    const spansOf = store.spansOf.bind(store);
+    store.spansOf = () => Promise.reject(new Error("connection lost"));
+    await expect(settler.settle()).rejects.toThrow(/1 trace\(s\) not settled yet/);
+    expect(settler.watching).toBe(1);
+
+    store.spansOf = spansOf;
+    now += QUIET_MS;
+    expect(await settler.settle()).toEqual([SENT]);
+    expect(await store.hasSummary(SENT)).toBe(true);
+  });
 });
