@@ -19,11 +19,11 @@ export async function recordDiagnosis(
 ): Promise<Diagnosis> {
   const diagnosis = diagnose(spans);
   const createdAt = new Date().toISOString();
-  for (const annotation of findingsToAnnotations(traceId, diagnosis.findings, createdAt)) {
-    await store.upsertAnnotation(annotation);
-  }
   const root = rootOf(spans);
-  if (root) await store.upsertAnnotation(verdictAnnotation(traceId, root.spanId, diagnosis, createdAt));
+  await store.replaceAnnotations(traceId, "CODE", [
+    ...findingsToAnnotations(traceId, diagnosis.findings, createdAt),
+    ...(root ? [verdictAnnotation(traceId, root.spanId, diagnosis, createdAt)] : []),
+  ]);
   const feedback = (await store.feedbackOf(traceId)).at(-1)?.outcome ?? null;
   const summary = summarize(traceId, spans, diagnosis, feedback);
   if (summary) await store.upsertSummary(summary);

@@ -221,6 +221,28 @@ export class PostgresTraceStore implements TraceStore {
   }
 
   async upsertAnnotation(annotation: AnnotationRecord): Promise<void> {
+    await this.writeAnnotation(annotation, this.pool);
+  }
+
+  async replaceAnnotations(
+    traceId: string,
+    annotatorKind: AnnotationRecord["annotatorKind"],
+    annotations: readonly AnnotationRecord[],
+  ): Promise<void> {
+    await this.transaction(async (client) => {
+      await this.rows(
+        "DELETE FROM annotations WHERE trace_id = @traceId AND annotator_kind = @annotatorKind",
+        {
+          traceId,
+          annotatorKind,
+        },
+        client,
+      );
+      for (const annotation of annotations) await this.writeAnnotation(annotation, client);
+    });
+  }
+
+  private async writeAnnotation(annotation: AnnotationRecord, client: pg.Pool | pg.PoolClient) {
     await this.rows(
       `INSERT INTO annotations (trace_id, span_id, name, annotator_kind, label, score, explanation, identifier, metadata, created_at)
        VALUES (@traceId, @spanId, @name, @annotatorKind, @label, @score, @explanation, @identifier, @metadata, @createdAt)
@@ -228,6 +250,7 @@ export class PostgresTraceStore implements TraceStore {
          annotator_kind = excluded.annotator_kind, label = excluded.label, score = excluded.score,
          explanation = excluded.explanation, metadata = excluded.metadata, created_at = excluded.created_at`,
       { ...annotation, metadata: JSON.stringify(annotation.metadata) },
+      client,
     );
   }
 

@@ -152,6 +152,10 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   async upsertAnnotation(annotation: AnnotationRecord) {
+    this.writeAnnotation(annotation);
+  }
+
+  private writeAnnotation(annotation: AnnotationRecord) {
     this.db
       .prepare(
         `INSERT INTO annotations (trace_id, span_id, name, annotator_kind, label, score, explanation, identifier, metadata, created_at)
@@ -161,6 +165,19 @@ export class SqliteTraceStore implements TraceStore {
            explanation = excluded.explanation, metadata = excluded.metadata, created_at = excluded.created_at`,
       )
       .run({ ...annotation, metadata: JSON.stringify(annotation.metadata) });
+  }
+
+  async replaceAnnotations(
+    traceId: string,
+    annotatorKind: AnnotationRecord["annotatorKind"],
+    annotations: readonly AnnotationRecord[],
+  ): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare("DELETE FROM annotations WHERE trace_id = ? AND annotator_kind = ?")
+        .run(traceId, annotatorKind);
+      for (const annotation of annotations) this.writeAnnotation(annotation);
+    })();
   }
 
   async annotationsOf(traceId: string): Promise<AnnotationRecord[]> {

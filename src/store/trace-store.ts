@@ -50,6 +50,15 @@ export interface TraceStore {
   abandonedTraceIds(now?: number): Promise<string[]>;
 
   upsertAnnotation(annotation: AnnotationRecord): Promise<void>;
+  /**
+   * Replaces every annotation of one kind on a trace, in one transaction: a new diagnosis (CODE)
+   * leaves none of an earlier one's findings behind, and human annotations stay.
+   */
+  replaceAnnotations(
+    traceId: string,
+    annotatorKind: AnnotationRecord["annotatorKind"],
+    annotations: readonly AnnotationRecord[],
+  ): Promise<void>;
   annotationsOf(traceId: string): Promise<AnnotationRecord[]>;
   addFeedback(feedback: FeedbackRecord): Promise<void>;
   feedbackOf(traceId: string): Promise<FeedbackRecord[]>;

@@ -13,6 +13,17 @@ import { percentile } from "../../src/shared/measures.ts";
 const WRONG = "0123456789abcdef0123456789abcdef";
 const HEALTHY = "fedcba9876543210fedcba9876543210";
 const LEASE_MS = 30_000;
+const HUMAN_NOTE = {
+  spanId: null,
+  name: "analyst_note",
+  annotatorKind: "HUMAN",
+  label: "checked",
+  score: null,
+  explanation: null,
+  identifier: "",
+  metadata: {},
+  createdAt: "2026-12-02T10:00:00Z",
+} as const;
 
 const opened: TraceStore[] = [];
 afterEach(async () => {
@@ -155,6 +166,13 @@ describe.each(STORE_ENGINES)("the %s trace store", (engine) => {
     // Summarized: no one else claims it, however late.
     expect(await claim("replica-c", later + 10 * LEASE_MS)).toBe(false);
     expect(await store.abandonedTraceIds(later + 10 * LEASE_MS)).toEqual([]);
+    // A new diagnosis leaves nothing of an earlier one's findings, and a person's annotation stays.
+    await store.upsertAnnotation({ ...HUMAN_NOTE, traceId: WRONG });
+    await recordDiagnosis(store, WRONG, asSentBy(healthyTrace().build(), WRONG, "incident-assistant"));
+    expect((await store.annotationsOf(WRONG)).map(({ name, label }) => [name, label])).toEqual([
+      ["analyst_note", "checked"],
+      ["verdict", "supported"],
+    ]);
     // Settled with the summary: the search for abandoned claims never reads it again.
     const [settledClaim] = await store.select<{ claimed_until: bigint }>(
       "SELECT claimed_until FROM trace_claims",
