@@ -14,7 +14,8 @@ import type { WriterReply, WriterRequest, WriterSettings } from "./otlp-ingest.t
 const WRITE_BATCH_SPANS = 64;
 
 const { storePath } = workerData as WriterSettings;
-const store = await openTraceStore(storePath);
+// One request at a time: one connection is all it uses.
+const store = await openTraceStore(storePath, { maxConnections: 1 });
 
 // One request at a time, in order: each answer counts the rows of its own request.
 let writing = Promise.resolve();

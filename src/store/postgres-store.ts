@@ -80,9 +80,14 @@ export class PostgresTraceStore implements TraceStore {
   ) {}
 
   /** Connects, then brings the schema up to date; throws with the URL (not its password) when it cannot. */
-  static async open(url: string): Promise<PostgresTraceStore> {
+  static async open(url: string, maxConnections = 8): Promise<PostgresTraceStore> {
     const location = redactedUrl(url);
-    const pool = new pg.Pool({ connectionString: url, max: 8, types, connectionTimeoutMillis: 10_000 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: maxConnections,
+      types,
+      connectionTimeoutMillis: 10_000,
+    });
     // An idle connection that breaks (the server restarts) is replaced; the next query reports it.
     pool.on("error", () => {});
     const store = new PostgresTraceStore(pool, location);

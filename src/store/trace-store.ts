@@ -104,13 +104,18 @@ export interface TraceStoreOptions {
    * written. With this option a worker thread checkpoints instead (src/store/checkpointer.ts).
    */
   backgroundCheckpoints?: boolean;
+  /**
+   * PostgreSQL connections this store may hold at once (8 unless told). A writer that commits one
+   * batch at a time needs one: every replica runs several processes, and a server's connections are few.
+   */
+  maxConnections?: number;
 }
 
 /** Opens the store `location` names: a `postgres://` URL or a SQLite file path (`:memory:` too). */
 export async function openTraceStore(location: string, options: TraceStoreOptions = {}): Promise<TraceStore> {
   if (isPostgresUrl(location)) {
     const { PostgresTraceStore } = await import("./postgres-store.ts");
-    return PostgresTraceStore.open(location);
+    return PostgresTraceStore.open(location, options.maxConnections);
   }
   const { SqliteTraceStore } = await import("./sqlite-store.ts");
   return new SqliteTraceStore(location, options);

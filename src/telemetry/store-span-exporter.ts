@@ -30,7 +30,9 @@ export class StoreSpanExporter implements SpanExporter {
   }
 
   private async write(spans: readonly ReadableSpan[]) {
-    const store = (this.store ??= await openTraceStore(this.path, { backgroundCheckpoints: true }));
+    // One export at a time: one connection is all it uses.
+    this.store ??= await openTraceStore(this.path, { backgroundCheckpoints: true, maxConnections: 1 });
+    const store = this.store;
     const rows: SpanRow[] = [];
     for (let start = 0; start < spans.length; start += WRITE_CHUNK_SPANS) {
       if (start > 0) await nextTurn();

@@ -195,6 +195,19 @@ describe.each(STORE_ENGINES)("the %s trace store", (engine) => {
     }
   });
 
+  it("serves concurrent calls, transactions among them, through one connection", async () => {
+    const store = await openTraceStore(await newStoreLocation(engine), { maxConnections: 1 });
+    opened.push(store);
+    const wrong = wrongStorySentBy(WRONG);
+    await store.addSpans(wrong);
+    await Promise.all([
+      recordDiagnosis(store, WRONG, wrong),
+      ...Array.from({ length: 5 }, () => store.spansOf(WRONG)),
+      store.addRows([]),
+    ]);
+    expect(await store.hasSummary(WRONG)).toBe(true);
+  });
+
   it("keeps experiment reports, newest first", async () => {
     const store = await emptyStore(engine);
     const report = (experiment: string) => ({ experiment, seed: 1, tickets: 0, arms: [], comparisons: [] });
