@@ -28,8 +28,8 @@ export class PayloadTiers {
   /** Traces already decided "keep": later spans (feedback) go straight to the store. Bounded like `held`. */
   private readonly kept = new Set<string>();
   private readonly writing = new Set<Promise<void>>();
-  /** Payloads the restricted store refused (it was unreachable, say): lost, and counted. */
-  lostPayloads = 0;
+  /** Writes the restricted store refused since `written()` last said so (it was unreachable, say). */
+  private readonly failures: unknown[] = [];
 
   constructor(
     private readonly store: RestrictedStore,
@@ -69,16 +69,22 @@ export class PayloadTiers {
     return this.held.size;
   }
 
-  /** Resolves once every payload handed to the restricted store so far is written (or counted lost). */
+  /**
+   * Resolves once every payload handed to the restricted store so far is written; rejects, once, when
+   * some could not be, so the caller (a trace's completion, feedback) reports the loss.
+   */
   async written(): Promise<void> {
     await Promise.all(this.writing);
+    const failures = this.failures.splice(0);
+    if (failures.length > 0)
+      throw new AggregateError(failures, "raw payloads not stored in the restricted tier");
   }
 
   private write(traceId: string, payloads: SpanPayload[], now: number) {
     const write = this.store
       .put(traceId, payloads, now)
-      .catch(() => {
-        this.lostPayloads += payloads.length;
+      .catch((error: unknown) => {
+        this.failures.push(error);
       })
       .finally(() => this.writing.delete(write));
     this.writing.add(write);

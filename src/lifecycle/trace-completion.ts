@@ -33,7 +33,7 @@ export async function recordDiagnosis(
 /** Who holds a claim: this process, among every replica on the store. */
 const CLAIM_OWNER = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 /** Diagnosing takes milliseconds: a claim this old belongs to a process that died holding it. */
-export const CLAIM_LEASE_MS = 30_000;
+const CLAIM_LEASE_MS = 30_000;
 
 /**
  * Once every span of the trace has reached the store (other processes included): diagnose it, then

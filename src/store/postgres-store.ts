@@ -103,7 +103,7 @@ export class PostgresTraceStore implements TraceStore {
   }
 
   private async migrate() {
-    await this.transaction(async (client) => {
+    await inTransaction(this.pool, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
       await client.query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
       const { rows } = await client.query<{ version: number }>("SELECT version FROM schema_version");
@@ -117,10 +117,6 @@ export class PostgresTraceStore implements TraceStore {
         await client.query("INSERT INTO schema_version VALUES ($1)", [POSTGRES_MIGRATIONS.length]);
       else await client.query("UPDATE schema_version SET version = $1", [POSTGRES_MIGRATIONS.length]);
     });
-  }
-
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, work);
   }
 
   private async rows<Row extends pg.QueryResultRow>(
@@ -152,7 +148,7 @@ export class PostgresTraceStore implements TraceStore {
       return result.rowCount ?? 0;
     };
     if (rows.length <= ROWS_PER_INSERT) return insert(this.pool, rows);
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       let inserted = 0;
       for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
         inserted += await insert(client, rows.slice(start, start + ROWS_PER_INSERT));
@@ -234,7 +230,7 @@ export class PostgresTraceStore implements TraceStore {
     annotatorKind: AnnotationRecord["annotatorKind"],
     annotations: readonly AnnotationRecord[],
   ): Promise<void> {
-    await this.transaction(async (client) => {
+    await inTransaction(this.pool, async (client) => {
       await this.rows(
         "DELETE FROM annotations WHERE trace_id = @traceId AND annotator_kind = @annotatorKind",
         {
@@ -317,7 +313,7 @@ export class PostgresTraceStore implements TraceStore {
       feedback_outcome: "@feedbackOutcome",
       updated_at: "@updatedAt",
     };
-    await this.transaction(async (client) => {
+    await inTransaction(this.pool, async (client) => {
       // The sampling decision is not the summary's: a new summary keeps it.
       await this.rows(
         `INSERT INTO trace_summaries (trace_id, ${Object.keys(columns).join(", ")})
@@ -368,7 +364,7 @@ export class PostgresTraceStore implements TraceStore {
       )
     ).map((row) => row.trace_id);
     if (traceIds.length === 0) return 0;
-    await this.transaction(async (client) => {
+    await inTransaction(this.pool, async (client) => {
       for (const table of TRACE_TABLES) {
         await client.query(`DELETE FROM ${table} WHERE trace_id = ANY($1::text[])`, [traceIds]);
       }

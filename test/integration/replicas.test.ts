@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SpanRecord } from "../../src/store/trace-store.ts";
 import { toOtlpJson } from "../../src/store/otlp.ts";
 import { NODE_ARGS, runCli, startCli, stop } from "../helpers/processes.ts";
-import { span, wrongStorySentBy } from "../helpers/trace-builder.ts";
+import { wrongStorySentBy } from "../helpers/trace-builder.ts";
 import { newPostgresDatabase, postgresUrl } from "../helpers/stores.ts";
+import { killDuringIngest } from "../helpers/kill-during-ingest.ts";
 import { parseReplayLines, replayedStores } from "../helpers/shared-replay.ts";
 
-const SPANS_PER_REQUEST = 500;
 let env: Record<string, string> = {};
 const replicas: { a?: Replica; b?: Replica } = {};
 
@@ -119,27 +119,14 @@ describe.skipIf(!postgresUrl)("two replicas on one PostgreSQL store", () => {
   it("keeps every span a replica acknowledged when it is killed during ingest", async () => {
     const { b } = replicas as Required<typeof replicas>;
     const loadId = "10ad10ad10ad10ad10ad10ad10ad10ad";
-    const acknowledged: string[] = [];
-    let next = 0;
-    let killed: Promise<void> | undefined;
-    const sender = async () => {
-      while (!killed) {
-        const spans = load(loadId, next++);
-        const response = await postSpans(b.url, spans).catch(() => undefined);
-        if (response?.status !== 200 || killed) continue;
-        acknowledged.push(...spans.map((sent) => sent.spanId));
-        if (acknowledged.length >= 5 * SPANS_PER_REQUEST) killed = stop(b.child, "SIGKILL");
-      }
-    };
-    await Promise.all([sender(), sender(), sender(), sender()]);
-    await killed;
+    const acknowledged = await killDuringIngest(b.child, loadId, (spans) => postSpans(b.url, spans));
 
     const stored = new Set(
       (await query<{ span_id: string }>("SELECT span_id FROM spans WHERE trace_id = $1", [loadId])).map(
         (row) => row.span_id,
       ),
     );
-    expect(acknowledged.length).toBeGreaterThanOrEqual(5 * SPANS_PER_REQUEST);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(2_500);
     expect(acknowledged.filter((spanId) => !stored.has(spanId))).toEqual([]);
     replicas.b = await startReplica();
   });
@@ -187,20 +174,3 @@ describe.skipIf(!postgresUrl)("two replicas on one PostgreSQL store", () => {
     expect(stored.map((row) => row.id)).toContain(report.experiment);
   });
 });
-
-/** A batch of plain spans with ids of their own: request `index` of trace `traceId`. */
-function load(traceId: string, index: number): SpanRecord[] {
-  return Array.from({ length: SPANS_PER_REQUEST }, (_, offset) => {
-    const n = index * SPANS_PER_REQUEST + offset;
-    return {
-      ...span(`step ${n}`, null, { "step.index": n, "step.note": "x".repeat(200) }),
-      traceId,
-      spanId: (n + 1).toString(16).padStart(16, "0"),
-      service: "load",
-      startNs: 1_700_000_000_000_000_000n + BigInt(n),
-      endNs: 1_700_000_000_000_500_000n + BigInt(n),
-      resource: { "service.name": "load" },
-      scope: { name: "replica-test", version: "1" },
-    };
-  });
-}

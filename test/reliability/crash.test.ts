@@ -8,11 +8,11 @@ import { openTraceStore, type SpanRecord } from "../../src/store/trace-store.ts"
 import { toOtlpJson } from "../../src/store/otlp.ts";
 import { NODE_ARGS, startCli, stop, tempStore } from "../helpers/processes.ts";
 import { canarySpans, leakedCanaries } from "../helpers/canaries.ts";
-import { span, wrongStorySentBy } from "../helpers/trace-builder.ts";
+import { killDuringIngest } from "../helpers/kill-during-ingest.ts";
+import { wrongStorySentBy } from "../helpers/trace-builder.ts";
 
 const INGEST = "ingest-token-1";
 const ANALYST = "analyst-token-1";
-const SPANS_PER_REQUEST = 500;
 
 const { traceStore } = tempStore();
 const env = {
@@ -52,23 +52,6 @@ async function getTrace(url: string, traceId: string) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-/** A batch of plain spans with ids of their own: request `index` of trace `traceId`. */
-function batch(traceId: string, index: number): SpanRecord[] {
-  return Array.from({ length: SPANS_PER_REQUEST }, (_, offset) => {
-    const n = index * SPANS_PER_REQUEST + offset;
-    return {
-      ...span(`step ${n}`, null, { "step.index": n, "step.note": "x".repeat(200) }),
-      traceId,
-      spanId: (n + 1).toString(16).padStart(16, "0"),
-      service: "load",
-      startNs: 1_700_000_000_000_000_000n + BigInt(n),
-      endNs: 1_700_000_000_000_500_000n + BigInt(n),
-      resource: { "service.name": "load" },
-      scope: { name: "crash-test", version: "1" },
-    };
-  });
-}
-
 describe("the trace backend as another process sees it", () => {
   it("governs the canary corpus posted over OTLP: the API and the store hold none of it", async () => {
     const url = server!.url;
@@ -100,20 +83,7 @@ describe("the trace backend as another process sees it", () => {
 
     // Requests keep coming, four at a time; the server dies the moment the fifth 200 arrives.
     const loadId = "10ad0000000000000000000000000000";
-    const acknowledged: string[] = [];
-    let next = 0;
-    let killed: Promise<void> | undefined;
-    const sender = async () => {
-      while (!killed) {
-        const spans = batch(loadId, next++);
-        const response = await postSpans(url, spans).catch(() => undefined);
-        if (response?.status !== 200 || killed) continue;
-        acknowledged.push(...spans.map((span) => span.spanId));
-        if (acknowledged.length >= 5 * SPANS_PER_REQUEST) killed = stop(server!.child, "SIGKILL");
-      }
-    };
-    await Promise.all([sender(), sender(), sender(), sender()]);
-    await killed;
+    const acknowledged = await killDuringIngest(server!.child, loadId, (spans) => postSpans(url, spans));
 
     server = await startServer("1s");
     const store = await openTraceStore(traceStore);
