@@ -98,7 +98,8 @@ export default tseslint.config(
   {
     // The stores are asynchronous (one engine is a server): a call left without await is a bug.
     files: ["**/*.ts"],
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    // One program from tsconfig.json: the project service took half as long again (52 s of CPU against 35 s).
+    languageOptions: { parserOptions: { project: "./tsconfig.json", tsconfigRootDir: import.meta.dirname } },
     rules: {
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { arguments: false } }],

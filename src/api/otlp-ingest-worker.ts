@@ -9,7 +9,7 @@ import { toSpanRow } from "../store/records.ts";
 import { governanceFor } from "../governance/runtime.ts";
 import { governSpanRecords } from "../governance/span-records.ts";
 import { startModuleWorker } from "../shared/worker-thread.ts";
-import { siblingModule } from "../shared/module-form.ts";
+import { runnableModule } from "../shared/module-form.ts";
 import {
   parseExportRequest,
   type IngestReply,
@@ -22,7 +22,7 @@ import {
 
 const { storePath, capacity, config } = workerData as WorkerSettings;
 const governance = governanceFor(config);
-const writer = startModuleWorker(siblingModule("./otlp-store-writer", import.meta.url), {
+const writer = startModuleWorker(runnableModule("src/api/otlp-store-writer"), {
   workerData: { storePath } satisfies WriterSettings,
 });
 /** Spans accepted and not yet written. */

@@ -5,7 +5,7 @@ import { encodeExportTraceServiceResponse } from "../store/otlp-protobuf.ts";
 import type { TraceStore } from "../store/trace-store.ts";
 import type { Format, IngestAnswer, IngestReply, IngestRequest, WorkerSettings } from "./otlp-ingest.ts";
 import { startModuleWorker } from "../shared/worker-thread.ts";
-import { siblingModule } from "../shared/module-form.ts";
+import { runnableModule } from "../shared/module-form.ts";
 import { ApiError, sendApiError } from "./errors.ts";
 import type { Config } from "../shared/config.ts";
 
@@ -154,7 +154,7 @@ class IngestWorker {
   failed: { reason: string; at: number } | undefined;
 
   constructor(settings: WorkerSettings) {
-    this.worker = startModuleWorker(siblingModule("./otlp-ingest-worker", import.meta.url), {
+    this.worker = startModuleWorker(runnableModule("src/api/otlp-ingest-worker"), {
       workerData: settings,
     });
     this.worker.unref();

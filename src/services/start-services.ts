@@ -2,14 +2,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Config, ServiceUrls } from "../shared/config.ts";
-import { loaderFlags, siblingModule } from "../shared/module-form.ts";
+import { loaderFlags, runnableModule } from "../shared/module-form.ts";
 
 const MOCK_SERVICES = ["llm", "mdm", "sessions"] as const;
 type MockService = (typeof MOCK_SERVICES)[number];
 
-const entryOf = (service: MockService) =>
-  fileURLToPath(siblingModule(`../../mock-tools/${service}/main`, import.meta.url));
-const TELEMETRY = siblingModule("../telemetry/register", import.meta.url).href;
+const entryOf = (service: MockService) => fileURLToPath(runnableModule(`mock-tools/${service}/main`));
+const TELEMETRY = runnableModule("src/telemetry/register").href;
 /**
  * Only for a service that hangs: one that fails exits, and is reported at once. Run from its
  * TypeScript sources, tsx compiles each service at start-up, which on a busy 2-core machine took over 20 s.
