@@ -25,8 +25,10 @@ const ENTRY_POINTS = [
   "mock-tools/llm/main.ts",
   "mock-tools/mdm/main.ts",
   "mock-tools/sessions/main.ts",
-  // The bench's child process runs compiled too, as the assistant does under `npm start`.
+  // The bench runs compiled too, its assistant as `npm start` runs it.
+  "scripts/bench.ts",
   "scripts/bench/overhead.ts",
+  "scripts/bench/otlp-senders.ts",
 ];
 /** A native addon, and pg's optional native driver, which this project does not install. */
 const EXTERNAL = ["better-sqlite3", "pg-native"];

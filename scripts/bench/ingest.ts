@@ -10,6 +10,7 @@ import { openTraceStore, type SpanRecord } from "../../src/store/trace-store.ts"
 import { toSpanRow } from "../../src/store/records.ts";
 import { SqliteTraceStore } from "../../src/store/sqlite-store.ts";
 import { StoreSpanExporter } from "../../src/telemetry/store-span-exporter.ts";
+import { runnableModule } from "../../src/shared/module-form.ts";
 import { startModuleWorker } from "../../src/shared/worker-thread.ts";
 import { generateSpans } from "./generate.ts";
 import type { SenderSettings } from "./otlp-senders.ts";
@@ -240,7 +241,7 @@ async function otlpPosts(
     seed: SEED,
     batchSpans: BATCH,
   };
-  const senders = startModuleWorker(new URL("./otlp-senders.ts", import.meta.url), {
+  const senders = startModuleWorker(runnableModule("scripts/bench/otlp-senders"), {
     workerData: settings,
   });
   // Listening at once: a message no one listens for is lost.

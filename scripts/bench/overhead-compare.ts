@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { PROJECT_ROOT } from "../../src/shared/module-form.ts";
 import { openTraceStore } from "../../src/store/trace-store.ts";
 import type { OverheadSample } from "./overhead.ts";
 import { median, progress, significant } from "./stats.ts";
@@ -15,7 +15,6 @@ export interface OverheadResult {
   cpu_us_per_span: number;
 }
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The assistant as `npm start` runs it: compiled (`npm run build`, which `npm run bench` runs first). */
 const CHILD = ["--import", "./dist/src/telemetry/register.js", "dist/scripts/bench/overhead.js"];
 
@@ -77,7 +76,7 @@ function runChild(
   Object.assign(env, { ...storeEnv, SIM_LATENCY_MS: "0", LOG_LEVEL: "warn" });
   if (mode === "off") env.OTEL_SDK_DISABLED = "true";
   const child = spawn(process.execPath, [...CHILD, String(requests), String(warmup)], {
-    cwd: ROOT,
+    cwd: PROJECT_ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,12 +1,13 @@
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Evidence } from "../../mock-tools/llm/evidence.ts";
 import { loadCorpus, type Runbook } from "../../src/agent/retriever.ts";
+import { PROJECT_ROOT } from "../../src/shared/module-form.ts";
 import type { Random } from "./random.ts";
 import type { Scenario } from "./scenarios.ts";
 
 /** What the retrieve stage returns for a scenario: the real runbook texts, ranked as the index ranks them. */
 
-const CORPUS = loadCorpus(fileURLToPath(new URL("../../runbooks", import.meta.url)));
+const CORPUS = loadCorpus(join(PROJECT_ROOT, "runbooks"));
 const EXCERPT_CHARS = 600;
 
 /** The documents each retrieval returns, in rank order: [id, version] per index snapshot. */

@@ -38,7 +38,7 @@ const expectQuotient = (ratio: number, numerator: number, denominator: number) =
 export async function bench(args: string[]): Promise<BenchResult> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ["--import", "tsx", "scripts/bench.ts", "--json", "--quick", ...args],
+    ["--expose-gc", "dist/scripts/bench.js", "--json", "--quick", ...args],
     { cwd: ROOT, maxBuffer: 1024 * 1024 },
   );
   const lines = stdout.trim().split("\n");
