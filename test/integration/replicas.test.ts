@@ -8,7 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SpanRecord } from "../../src/store/trace-store.ts";
 import { toOtlpJson } from "../../src/store/otlp.ts";
-import { NODE_ARGS, runCli, startCli, stop } from "../helpers/processes.ts";
+import { NODE_ARGS, runCli, startCli, stop, type CliRun } from "../helpers/processes.ts";
 import { wrongStorySentBy } from "../helpers/trace-builder.ts";
 import { newPostgresDatabase, postgresUrl } from "../helpers/stores.ts";
 import { killDuringIngest } from "../helpers/kill-during-ingest.ts";
@@ -47,6 +47,10 @@ const postSpans = (url: string, spans: readonly SpanRecord[]) =>
     headers: { "content-type": "application/json" },
     body: JSON.stringify(toOtlpJson(spans)),
   });
+
+/** `replay elena` on the replicas' store, run once for the tests that need it. */
+let elenaReplay: Promise<CliRun> | undefined;
+const replayElena = () => (elenaReplay ??= runCli(["replay", "elena", "--json"], env));
 
 const summaryThrough = async (replica: Replica, traceId: string) => {
   const response = await fetch(`${replica.url}/v1/traces/${traceId}`);
@@ -132,7 +136,7 @@ describe.skipIf(!postgresUrl)("two replicas on one PostgreSQL store", () => {
   });
 
   it("replays elena on PostgreSQL with the findings it has on SQLite", async () => {
-    const run = await runCli(["replay", "elena", "--json"], env);
+    const run = await replayElena();
     expect(run.code, run.stderr).toBe(0);
     const [onPostgres] = parseReplayLines(run.stdout);
     const onSqlite = (await replayedStores()).results.find((result) => result.scenario === "elena");
@@ -146,8 +150,7 @@ describe.skipIf(!postgresUrl)("two replicas on one PostgreSQL store", () => {
   });
 
   it("runs what-if replays and experiments on PostgreSQL", async () => {
-    const replayed = await runCli(["replay", "elena", "--json"], env);
-    const [elena] = parseReplayLines(replayed.stdout);
+    const [elena] = parseReplayLines((await replayElena()).stdout);
     const [whatIf, experiment] = await Promise.all([
       runCli(["trace", "replay", elena?.traceId ?? "", "--what-if", "prompt=v2", "--json"], env),
       runCli(
