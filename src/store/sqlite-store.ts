@@ -65,15 +65,21 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   private migrate() {
-    const current = this.db.pragma("user_version", { simple: true }) as number;
-    if (current > MIGRATIONS.length) throw newerSchema(this.location, current, MIGRATIONS.length);
-    this.db.transaction(() => {
-      for (const [index, sql] of MIGRATIONS.entries()) {
-        if (index < current) continue;
-        this.db.exec(sql);
-        this.db.pragma(`user_version = ${index + 1}`);
-      }
-    })();
+    const version = () => this.db.pragma("user_version", { simple: true }) as number;
+    if (version() === MIGRATIONS.length) return;
+    // IMMEDIATE takes the write lock before reading the version: the processes of a run open a new
+    // store together, and each of them read version 0 and created the tables ("table spans already exists").
+    this.db
+      .transaction(() => {
+        const current = version();
+        if (current > MIGRATIONS.length) throw newerSchema(this.location, current, MIGRATIONS.length);
+        for (const [index, sql] of MIGRATIONS.entries()) {
+          if (index < current) continue;
+          this.db.exec(sql);
+          this.db.pragma(`user_version = ${index + 1}`);
+        }
+      })
+      .immediate();
   }
 
   async addSpans(spans: readonly SpanRecord[]): Promise<number> {

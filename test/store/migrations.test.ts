@@ -2,10 +2,12 @@ import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../src/store/migrations.ts";
 import { toSpanRow } from "../../src/store/records.ts";
 import { SqliteTraceStore } from "../../src/store/sqlite-store.ts";
+import { startModuleWorker } from "../../src/shared/worker-thread.ts";
 import { healthyTrace } from "../helpers/trace-builder.ts";
 
 const dirs: string[] = [];
@@ -33,6 +35,25 @@ function storeAtVersion(version: number) {
 }
 
 describe("store migrations", () => {
+  it("migrates a new store once when several processes open it at the same moment", async () => {
+    // Every process of a run (the assistant and its three services) opens the store as it starts.
+    const dir = mkdtempSync(join(tmpdir(), "migrations-"));
+    dirs.push(dir);
+    const workers = 6;
+    const workerData = { path: join(dir, "store.db"), barrier: new SharedArrayBuffer(4), workers };
+    const results = await Promise.all(
+      Array.from({ length: workers }, async () => {
+        const worker = startModuleWorker(new URL("./fixtures/open-store-worker.ts", import.meta.url), {
+          workerData,
+        });
+        const [message] = (await once(worker, "message")) as [string];
+        await worker.terminate();
+        return message;
+      }),
+    );
+    expect(results).toEqual(Array(workers).fill("opened"));
+  });
+
   it("brings a version-3 store up to date, keeping its spans, with spans in a rowid table", async () => {
     const path = storeAtVersion(3);
     const [first] = healthyTrace().build();
