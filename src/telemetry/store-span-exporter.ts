@@ -5,8 +5,12 @@ import { openTraceStore, type SpanRow, type TraceStore } from "../store/trace-st
 import { toSpanRow } from "../store/records.ts";
 import { toSpanRecord } from "./span-record.ts";
 
-/** Spans serialized (and, on SQLite, committed) at a time: a full SDK batch (512) would hold the event loop for milliseconds. */
-const WRITE_CHUNK_SPANS = 32;
+/**
+ * Spans serialized (and, on SQLite, committed) in one step, between two turns of the event loop: a full
+ * SDK batch (512) would hold it for milliseconds. Bounded in bytes too: a step of synthesis LLM spans
+ * (20 KB each) took several times as long as one of tool spans.
+ */
+const WRITE_STEP = { spans: 32, bytes: 32 * 1024 };
 
 /**
  * Writes finished spans to the trace store (TRACE_STORE) in small steps that yield in between.
@@ -34,13 +38,18 @@ export class StoreSpanExporter implements SpanExporter {
     this.store ??= await openTraceStore(this.path, { backgroundCheckpoints: true, maxConnections: 1 });
     const store = this.store;
     const rows: SpanRow[] = [];
-    for (let start = 0; start < spans.length; start += WRITE_CHUNK_SPANS) {
-      if (start > 0) await nextTurn();
-      const chunk = spans
-        .slice(start, start + WRITE_CHUNK_SPANS)
-        .map((span) => toSpanRow(toSpanRecord(span)));
-      if (store.dialect === "sqlite") await store.addRows(chunk);
-      else rows.push(...chunk);
+    let step: SpanRow[] = [];
+    let stepBytes = 0;
+    for (const [index, span] of spans.entries()) {
+      const row = toSpanRow(toSpanRecord(span));
+      step.push(row);
+      stepBytes += row.attributes.length + row.events.length;
+      const last = index === spans.length - 1;
+      if (!last && step.length < WRITE_STEP.spans && stepBytes < WRITE_STEP.bytes) continue;
+      if (store.dialect === "sqlite") await store.addRows(step);
+      else rows.push(...step);
+      [step, stepBytes] = [[], 0];
+      if (!last) await nextTurn();
     }
     await store.addRows(rows);
   }

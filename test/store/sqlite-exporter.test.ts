@@ -50,6 +50,31 @@ describe("StoreSpanExporter", () => {
     await store.close();
   });
 
+  it("bounds a step by bytes too: heavy spans, such as a synthesis LLM span's, go a few at a time", async () => {
+    const { traceStore } = tempStore();
+    const exporter = new StoreSpanExporter(traceStore);
+    // Eight spans of 20 KB each: fewer than one step's count, five steps' worth of bytes.
+    const spans = healthyTrace()
+      .build()
+      .slice(0, 8)
+      .map((span) =>
+        toReadableSpan({ ...span, attributes: { ...span.attributes, "output.value": "x".repeat(20_000) } }),
+      );
+    let turnsDuringExport = 0;
+    let exporting = true;
+    const countTurns = () => {
+      if (!exporting) return;
+      turnsDuringExport += 1;
+      setImmediate(countTurns);
+    };
+    setImmediate(countTurns);
+
+    expect((await exported(exporter, spans)).code).toBe(ExportResultCode.SUCCESS);
+    exporting = false;
+    expect(turnsDuringExport).toBeGreaterThanOrEqual(2);
+    await exporter.shutdown();
+  });
+
   it("checkpoints its write-ahead log into the store file while it runs", async () => {
     const { traceStore } = tempStore();
     const exporter = new StoreSpanExporter(traceStore);
