@@ -23,26 +23,31 @@ function sdkSpans(traces: number): ReadableSpan[] {
 const exported = (exporter: StoreSpanExporter, spans: ReadableSpan[]) =>
   new Promise<ExportResult>((resolve) => exporter.export(spans, resolve));
 
+/** `work`'s result, and how many turns the event loop took while it ran. */
+async function withTurns<T>(work: Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let running = true;
+  const countTurns = () => {
+    if (!running) return;
+    turns += 1;
+    setImmediate(countTurns);
+  };
+  setImmediate(countTurns);
+  const result = await work;
+  running = false;
+  return { result, turns };
+}
+
 describe("StoreSpanExporter", () => {
   it("stores a large batch in small transactions, letting the event loop run in between", async () => {
     const { traceStore } = tempStore();
     const exporter = new StoreSpanExporter(traceStore);
     const spans = sdkSpans(40);
-    let turnsDuringExport = 0;
-    let exporting = true;
-    const countTurns = () => {
-      if (!exporting) return;
-      turnsDuringExport += 1;
-      setImmediate(countTurns);
-    };
-    setImmediate(countTurns);
-
-    const result = await exported(exporter, spans);
-    exporting = false;
+    const { result, turns } = await withTurns(exported(exporter, spans));
 
     expect(result.code).toBe(ExportResultCode.SUCCESS);
     expect(spans.length).toBeGreaterThan(200);
-    expect(turnsDuringExport).toBeGreaterThan(3);
+    expect(turns).toBeGreaterThan(3);
     await exporter.shutdown();
     const store = await openTraceStore(traceStore);
     expect(await store.traceIds()).toHaveLength(40);
@@ -60,18 +65,10 @@ describe("StoreSpanExporter", () => {
       .map((span) =>
         toReadableSpan({ ...span, attributes: { ...span.attributes, "output.value": "x".repeat(20_000) } }),
       );
-    let turnsDuringExport = 0;
-    let exporting = true;
-    const countTurns = () => {
-      if (!exporting) return;
-      turnsDuringExport += 1;
-      setImmediate(countTurns);
-    };
-    setImmediate(countTurns);
+    const { result, turns } = await withTurns(exported(exporter, spans));
 
-    expect((await exported(exporter, spans)).code).toBe(ExportResultCode.SUCCESS);
-    exporting = false;
-    expect(turnsDuringExport).toBeGreaterThanOrEqual(2);
+    expect(result.code).toBe(ExportResultCode.SUCCESS);
+    expect(turns).toBeGreaterThanOrEqual(2);
     await exporter.shutdown();
   });
 
