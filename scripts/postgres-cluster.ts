@@ -106,7 +106,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     cluster.stop();
     process.exit(0);
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  // SIGHUP too: a terminal that closes would otherwise leave the server running, orphaned.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
   setInterval(() => {}, 1 << 30);
 }
