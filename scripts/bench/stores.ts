@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import pg from "pg";
 import { isPostgresUrl } from "../../src/shared/postgres.ts";
+import { createDatabase, onServer } from "../postgres-database.ts";
 
 /** Fixed keys for the bench's stores: PostgreSQL stores need configured keys (no key file beside them). */
 const BENCH_KEYS = { PSEUDONYMIZATION_KEY: "be".repeat(32), RESTRICTED_STORE_KEY: "ec".repeat(32) };
@@ -31,11 +31,8 @@ export class BenchStores {
   async location(name: string): Promise<string> {
     if (!this.serverUrl) return join(this.dir, `${name}.db`);
     const database = `bench_${name.replaceAll(/\W/g, "_")}_${randomBytes(4).toString("hex")}`;
-    await this.admin((client) => client.query(`CREATE DATABASE ${database}`));
     this.databases.push(database);
-    const url = new URL(this.serverUrl);
-    url.pathname = `/${database}`;
-    return url.toString();
+    return createDatabase(this.serverUrl, database);
   }
 
   /** The configuration of a process that writes to `location`: the restricted tier is a file beside the bench. */
@@ -48,18 +45,9 @@ export class BenchStores {
   }
 
   async dropAll(): Promise<void> {
-    for (const database of this.databases.splice(0)) {
-      await this.admin((client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
-    }
-  }
-
-  private async admin(work: (client: pg.Client) => Promise<unknown>) {
-    const client = new pg.Client({ connectionString: this.serverUrl });
-    await client.connect();
-    try {
-      await work(client);
-    } finally {
-      await client.end();
-    }
+    const server = this.serverUrl;
+    if (!server) return;
+    for (const database of this.databases.splice(0))
+      await onServer(server, (client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
   }
 }

@@ -3,8 +3,8 @@
  * where the test run has a server (test/global-setup.ts). Each call gets an empty store of its own.
  */
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { inject } from "vitest";
+import { createDatabase } from "../../scripts/postgres-database.ts";
 import { tempStore } from "./processes.ts";
 
 export type StoreEngine = "sqlite" | "postgres";
@@ -19,19 +19,8 @@ if (!postgresUrl)
   );
 
 /** A new empty database on the test server, by URL. */
-export async function newPostgresDatabase(): Promise<string> {
-  const name = `test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+export const newPostgresDatabase = (): Promise<string> =>
+  createDatabase(postgresUrl, `test_${randomBytes(6).toString("hex")}`);
 
 /** Where a new, empty trace store of `engine` is: a file path or a database URL. */
 export async function newStoreLocation(engine: StoreEngine): Promise<string> {

@@ -4,7 +4,7 @@
  * acknowledged; a replay on PostgreSQL finds what it finds on SQLite.
  */
 import type { ChildProcess } from "node:child_process";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SpanRecord } from "../../src/store/trace-store.ts";
 import { toOtlpJson } from "../../src/store/otlp.ts";
@@ -12,6 +12,7 @@ import { NODE_ARGS, runCli, startCli, stop, type CliRun } from "../helpers/proce
 import { wrongStorySentBy } from "../helpers/trace-builder.ts";
 import { newPostgresDatabase, postgresUrl } from "../helpers/stores.ts";
 import { killDuringIngest } from "../helpers/kill-during-ingest.ts";
+import { onServer } from "../../scripts/postgres-database.ts";
 import { parseReplayLines, replayedStores } from "../helpers/shared-replay.ts";
 
 let env: Record<string, string> = {};
@@ -31,15 +32,8 @@ async function startReplica(): Promise<Replica> {
   return { child, url: match[1] as string };
 }
 
-async function query<Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: env.TRACE_STORE });
-  await client.connect();
-  try {
-    return (await client.query<Row>(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const query = <Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<Row[]> =>
+  onServer(env.TRACE_STORE as string, async (client) => (await client.query<Row>(sql, values)).rows);
 
 const postSpans = (url: string, spans: readonly SpanRecord[]) =>
   fetch(`${url}/v1/traces`, {

@@ -1,4 +1,4 @@
-import pg from "pg";
+import { onServer } from "../../scripts/postgres-database.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { openTraceStore, type TraceStore } from "../../src/store/trace-store.ts";
 import { listTraces, NAMED_QUERIES, traceFiltersSchema } from "../../src/store/queries.ts";
@@ -226,10 +226,7 @@ describe.each(STORE_ENGINES)("the %s trace store", (engine) => {
       sqlite.db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
       await sqlite.close();
     } else {
-      const client = new pg.Client({ connectionString: location });
-      await client.connect();
-      await client.query("UPDATE schema_version SET version = version + 1");
-      await client.end();
+      await onServer(location, (client) => client.query("UPDATE schema_version SET version = version + 1"));
     }
     await expect(openTraceStore(location)).rejects.toThrow(/has schema version \d+; this version knows \d+/);
   });
