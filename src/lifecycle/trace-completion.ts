@@ -36,16 +36,18 @@ const CLAIM_OWNER = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 const CLAIM_LEASE_MS = 30_000;
 
 /**
- * Once every span of the trace has reached the store (other processes included): diagnose it, then
- * apply tail sampling to its raw payloads (keep errors, flagged answers, escalations, a sample).
+ * Once every span of the trace has reached the store (other processes included, `waitForTrace`):
+ * diagnose it, then apply tail sampling to its raw payloads (keep errors, flagged answers,
+ * escalations, a sample).
  */
 export async function completeTrace(
   store: TraceStore,
   traceId: string,
   serviceUrls: readonly string[],
   governance: Governance,
+  relayedCallIds: readonly string[] = [],
 ): Promise<{ spans: SpanRecord[]; diagnosis: Diagnosis }> {
-  const spans = await waitForTrace(store, traceId, serviceUrls);
+  const spans = await waitForTrace(store, traceId, serviceUrls, relayedCallIds);
   // Another replica holding the claim records the diagnosis; the caller still gets it.
   return {
     spans,
@@ -64,7 +66,7 @@ async function claimAndRecord(
   governance: Governance,
   answering: boolean,
 ): Promise<Diagnosis | undefined> {
-  const claim = { owner: CLAIM_OWNER, leaseMs: CLAIM_LEASE_MS, answering };
+  const claim = { owner: CLAIM_OWNER, leaseMs: CLAIM_LEASE_MS, spanCount: spans.length, answering };
   if (!(await store.claimTrace(traceId, claim))) return undefined;
   const diagnosis = await recordDiagnosis(store, traceId, spans);
   if (governance.enabled) {
@@ -86,7 +88,8 @@ const MAX_WATCHED_TRACES = 100_000;
 /**
  * Completes the traces that no answer of this process completes: spans other processes sent over
  * OTLP, and traces a crash left partial (found at start-up). Such a trace has no end marker, so it is
- * diagnosed once no span of it has arrived for `quietMs`, unless it has a summary by then.
+ * diagnosed once no span of it has arrived for `quietMs`, unless a summary of all its spans exists by
+ * then; spans that arrive after it was diagnosed have it diagnosed again.
  */
 export class TraceSettler {
   /** Trace id -> when its last spans arrived (ms). Insertion order is arrival order. */
@@ -137,8 +140,9 @@ export class TraceSettler {
     for (const traceId of new Set([...quiet, ...abandoned])) {
       try {
         const spans = await this.store.spansOf(traceId);
-        // Retention may have deleted it meanwhile; another replica may have diagnosed it.
-        if (spans.length === 0 || (await this.store.hasSummary(traceId))) continue;
+        // Retention may have deleted it meanwhile; another replica may have diagnosed all of it.
+        if (spans.length === 0 || ((await this.store.summarizedSpanCount(traceId)) ?? 0) >= spans.length)
+          continue;
         if (await claimAndRecord(this.store, traceId, spans, this.governance, false)) settled.push(traceId);
       } catch (error) {
         // Watched again, so a store that was unreachable a moment costs a delay, not a diagnosis.

@@ -49,5 +49,6 @@ export function summarize(
       ),
     ),
     feedbackOutcome,
+    spanCount: spans.length,
   };
 }

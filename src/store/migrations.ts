@@ -149,13 +149,17 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX claims_until ON trace_claims (claimed_until);`,
   // The process that answered a question may take over a settler's claim on its trace.
   `ALTER TABLE trace_claims ADD COLUMN answering INTEGER NOT NULL DEFAULT 0;`,
+  // Spans that arrive after a trace was summarized open it again: the summary says how many it read.
+  `ALTER TABLE trace_summaries ADD COLUMN span_count INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /**
  * A claim is taken when there is none, when its owner takes it again (a replay records feedback,
  * then diagnoses once more), when the process that answered the question takes it from a settler
- * (which may have seen part of the trace), or when the last one ran out and the trace is still not
- * summarized. Both engines run this text; `RETURNING` yields a row only when the claim was taken.
+ * (which may have seen part of the trace), or when no claim is live (the last one ran out, or was
+ * settled with a summary) and no summary covers the spans stored now: spans that arrive after a
+ * trace was summarized open it again. Both engines run this text; `RETURNING` yields a row only
+ * when the claim was taken.
  */
 export const CLAIM_TRACE_SQL = `
   INSERT INTO trace_claims (trace_id, owner, claimed_until, answering) VALUES (@traceId, @owner, @until, @answering)
@@ -163,8 +167,8 @@ export const CLAIM_TRACE_SQL = `
     answering = CASE WHEN excluded.answering = 1 THEN 1 ELSE trace_claims.answering END
   WHERE trace_claims.owner = excluded.owner
      OR (excluded.answering = 1 AND trace_claims.answering = 0)
-     OR (trace_claims.claimed_until < @now
-         AND NOT EXISTS (SELECT 1 FROM trace_summaries WHERE trace_id = excluded.trace_id))
+     OR ((trace_claims.claimed_until < @now OR trace_claims.claimed_until = ${Number.MAX_SAFE_INTEGER})
+         AND NOT EXISTS (SELECT 1 FROM trace_summaries WHERE trace_id = excluded.trace_id AND span_count >= @spanCount))
   RETURNING trace_id`;
 
 /**

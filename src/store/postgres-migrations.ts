@@ -123,4 +123,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
    CREATE INDEX claims_until ON trace_claims (claimed_until);`,
   // The process that answered a question may take over a settler's claim on its trace.
   `ALTER TABLE trace_claims ADD COLUMN answering INTEGER NOT NULL DEFAULT 0;`,
+  // Spans that arrive after a trace was summarized open it again: the summary says how many it read.
+  `ALTER TABLE trace_summaries ADD COLUMN span_count INTEGER NOT NULL DEFAULT 0;`,
 ];

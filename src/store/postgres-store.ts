@@ -190,10 +190,12 @@ export class PostgresTraceStore implements TraceStore {
     return rows.map((row) => row.trace_id);
   }
 
-  async hasSummary(traceId: string): Promise<boolean> {
-    return (
-      (await this.rows("SELECT 1 FROM trace_summaries WHERE trace_id = @traceId", { traceId })).length > 0
+  async summarizedSpanCount(traceId: string): Promise<number | undefined> {
+    const [row] = await this.rows<{ span_count: number }>(
+      "SELECT span_count FROM trace_summaries WHERE trace_id = @traceId",
+      { traceId },
     );
+    return row?.span_count;
   }
 
   async hasTrace(traceId: string): Promise<boolean> {
@@ -202,7 +204,7 @@ export class PostgresTraceStore implements TraceStore {
 
   async claimTrace(
     traceId: string,
-    { owner, leaseMs, now = Date.now(), answering = false }: TraceClaim,
+    { owner, leaseMs, spanCount, now = Date.now(), answering = false }: TraceClaim,
   ): Promise<boolean> {
     return (
       (
@@ -212,6 +214,7 @@ export class PostgresTraceStore implements TraceStore {
           now,
           until: now + leaseMs,
           answering: answering ? 1 : 0,
+          spanCount,
         })
       ).length > 0
     );
@@ -311,6 +314,7 @@ export class PostgresTraceStore implements TraceStore {
       first_bad_stage: "@firstBadStage",
       finding_count: "@findingCount",
       feedback_outcome: "@feedbackOutcome",
+      span_count: "@spanCount",
       updated_at: "@updatedAt",
     };
     await inTransaction(this.pool, async (client) => {

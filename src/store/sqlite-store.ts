@@ -134,8 +134,11 @@ export class SqliteTraceStore implements TraceStore {
       .all() as string[];
   }
 
-  async hasSummary(traceId: string): Promise<boolean> {
-    return this.db.prepare("SELECT 1 FROM trace_summaries WHERE trace_id = ?").get(traceId) !== undefined;
+  async summarizedSpanCount(traceId: string): Promise<number | undefined> {
+    return this.db
+      .prepare("SELECT span_count FROM trace_summaries WHERE trace_id = ?")
+      .pluck()
+      .get(traceId) as number | undefined;
   }
 
   async hasTrace(traceId: string): Promise<boolean> {
@@ -144,12 +147,13 @@ export class SqliteTraceStore implements TraceStore {
 
   async claimTrace(
     traceId: string,
-    { owner, leaseMs, now = Date.now(), answering = false }: TraceClaim,
+    { owner, leaseMs, spanCount, now = Date.now(), answering = false }: TraceClaim,
   ): Promise<boolean> {
     return (
       this.db
         .prepare(CLAIM_TRACE_SQL)
-        .get({ traceId, owner, now, until: now + leaseMs, answering: answering ? 1 : 0 }) !== undefined
+        .get({ traceId, owner, now, until: now + leaseMs, answering: answering ? 1 : 0, spanCount }) !==
+      undefined
     );
   }
 
@@ -222,12 +226,12 @@ export class SqliteTraceStore implements TraceStore {
         .prepare(
           `INSERT OR REPLACE INTO trace_summaries (trace_id, root_span_id, root_name, start_ns, duration_ms, status,
              session_id, user_id, category, severity, route, model, routing_policy, prompt_version, experiment_id,
-             experiment_arm, tokens, cost_usd, verdict, first_bad_stage, finding_count, feedback_outcome, sampling_decision, sampling_reason, updated_at)
+             experiment_arm, tokens, cost_usd, verdict, first_bad_stage, finding_count, feedback_outcome, sampling_decision, sampling_reason, span_count, updated_at)
            VALUES (@traceId, @rootSpanId, @rootName, @startNs, @durationMs, @status, @sessionId, @userId, @category,
              @severity, @route, @model, @routingPolicy, @promptVersion, @experimentId, @experimentArm, @tokens, @costUsd, @verdict, @firstBadStage,
              @findingCount, @feedbackOutcome,
              (SELECT sampling_decision FROM trace_summaries WHERE trace_id = @traceId),
-             (SELECT sampling_reason FROM trace_summaries WHERE trace_id = @traceId), @updatedAt)`,
+             (SELECT sampling_reason FROM trace_summaries WHERE trace_id = @traceId), @spanCount, @updatedAt)`,
         )
         .run({ ...row, findingCount: findings.length, updatedAt: new Date().toISOString() });
       this.db.prepare(SETTLE_CLAIM_SQL).run({ traceId: summary.traceId });

@@ -34,4 +34,6 @@ export interface TraceSummary {
     cited: boolean;
   }[];
   feedbackOutcome: string | null;
+  /** The spans it was made from: more stored since means it is out of date. */
+  spanCount: number;
 }

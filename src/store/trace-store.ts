@@ -36,14 +36,15 @@ export interface TraceStore {
   traceIds(): Promise<string[]>;
   /** Traces with spans and no summary: what no one has diagnosed yet, after a crash say. */
   unsummarizedTraceIds(): Promise<string[]>;
-  hasSummary(traceId: string): Promise<boolean>;
+  /** How many spans the trace's summary was made from; undefined while it has none. */
+  summarizedSpanCount(traceId: string): Promise<number | undefined>;
   hasTrace(traceId: string): Promise<boolean>;
 
   /**
    * Claims the right to diagnose a trace: true for one process at a time across every process on the
-   * store, until the lease runs out (its holder died) or the trace is summarized. A process that
-   * answered the question holds the whole trace: its claim takes over a settler's, whose view may
-   * have been partial.
+   * store, until the lease runs out (its holder died) or the trace is summarized, and again when more
+   * spans are stored than its summary read. A process that answered the question holds the whole
+   * trace: its claim takes over a settler's, whose view may have been partial.
    */
   claimTrace(traceId: string, claim: TraceClaim): Promise<boolean>;
   /** Traces whose claim ran out before anyone summarized them: their diagnoser died mid-way. */
@@ -92,6 +93,8 @@ export interface TraceClaim {
   /** This process, among every replica on the store. */
   owner: string;
   leaseMs: number;
+  /** The spans the claimant read: a summary made from fewer no longer stands in its way. */
+  spanCount: number;
   now?: number;
   /** Claimed by the process that answered the question (`completeTrace`), not by a settler. */
   answering?: boolean;

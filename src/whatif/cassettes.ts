@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type Request, type Response } from "express";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { propagation, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { fetchUntraced, putWorld } from "../scenarios/runner-api.ts";
 import type { RecordedAttempt, RecordedModelCall, RecordedToolCall, Recording } from "./recording.ts";
 
@@ -22,6 +23,19 @@ export const TOOL_ROUTES = [
   { tool: "revoke_sessions", service: "sessions", pattern: /^\/v1\/employees\/([^/]+)\/sessions\/revoke$/ },
 ] as const;
 
+/** An assistant's call the cassette passed on to a live service: its CLIENT span, and where it went. */
+export interface RelayedCall {
+  callId: string;
+  url: string;
+}
+
+export interface Cassette {
+  url: string;
+  /** The calls passed on live so far: a SERVER span of the service comes beneath each. */
+  relayed(): RelayedCall[];
+  close(): Promise<void>;
+}
+
 /** A tool answer held back past the client's timeout: the replay of an attempt that never answered. */
 const NEVER_MS = 120_000;
 
@@ -31,12 +45,18 @@ const NEVER_MS = 120_000;
  * what the trace recorded, except what the plan changes, which it forwards to the live services. The
  * assistant runs unmodified, pointed at it by configuration.
  */
-export async function startCassette(plan: CassettePlan): Promise<{ url: string; close(): Promise<void> }> {
+export async function startCassette(plan: CassettePlan): Promise<Cassette> {
   const queues = new Map<string, { call: RecordedToolCall; attempts: RecordedAttempt[] }[]>();
   for (const call of plan.recording.toolCalls) {
     queues.set(call.tool, [...(queues.get(call.tool) ?? []), { call, attempts: [...call.attempts] }]);
   }
   const pending = new Set<NodeJS.Timeout>();
+  const relayed: RelayedCall[] = [];
+  const relay = (req: Request, res: Response, url: string) => {
+    const callId = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, req.headers))?.spanId;
+    if (callId) relayed.push({ callId, url });
+    return forward(req, res, url);
+  };
   const app = express();
   app.disable("x-powered-by");
   app.use(express.json({ limit: "1mb" }));
@@ -45,7 +65,7 @@ export async function startCassette(plan: CassettePlan): Promise<{ url: string; 
     const body = req.body as { model?: string; tools?: { function?: { name?: string } }[] };
     const isRouter = body.tools?.some((tool) => tool.function?.name === "classify_incident") ?? false;
     if (isRouter) return res.json(completion(plan.recording.router, body.model));
-    if (plan.synthesizer === "live") return forward(req, res, `${plan.live.llm}/chat/completions`);
+    if (plan.synthesizer === "live") return relay(req, res, `${plan.live.llm}/chat/completions`);
     const callIds = mapCallIds(plan.recording, JSON.stringify(req.body));
     res.json(
       completion(
@@ -64,7 +84,7 @@ export async function startCassette(plan: CassettePlan): Promise<{ url: string; 
     if (mode === "live") {
       const entity = decodeURIComponent(matched.pattern.exec(path)?.[1] ?? "");
       const service = plan.live[matched.service];
-      return inHealthyWorld(service, entity, () => forward(req, res, `${service}${path}`));
+      return inHealthyWorld(service, entity, () => relay(req, res, `${service}${path}`));
     }
     const recorded = queues.get(matched.tool)?.[0];
     if (!recorded)
@@ -103,6 +123,7 @@ export async function startCassette(plan: CassettePlan): Promise<{ url: string; 
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    relayed: () => [...relayed],
     close: () =>
       new Promise((resolve) => {
         for (const timer of pending) clearTimeout(timer);

@@ -104,12 +104,16 @@ async function replayWith(
     const replayRoot = await store.rootOf(replayId);
     if (replayRoot) linkToOriginal(replayRoot, recording, change);
     await flushTelemetry();
-    const governance = governanceFor(config);
+    const exporting = Object.values(services.started);
     const { spans: replaySpans, diagnosis } = await completeTrace(
       store,
       replayId,
-      Object.values(services.started),
-      governance,
+      exporting,
+      governanceFor(config),
+      cassette
+        .relayed()
+        .filter((call) => exporting.some((service) => call.url.startsWith(service)))
+        .map((call) => call.callId),
     );
     return {
       original: recording.traceId,

@@ -95,12 +95,15 @@ describe.skipIf(!postgresUrl)("two replicas on one PostgreSQL store", () => {
     expect(verdicts).toHaveLength(1);
   });
 
-  it("shows spans posted over OTLP to replica B in replica A's viewer, diagnosed", async () => {
+  it("shows spans posted over OTLP to replica B in replica A's viewer, diagnosed again as more arrive", async () => {
     const { a, b } = replicas as Required<typeof replicas>;
     const traceId = "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b";
     const spans = wrongStorySentBy(traceId);
-    // Half through each replica: still one trace.
+    // Half through each replica, the second once the first was diagnosed on its own: still one trace.
     expect((await postSpans(b.url, spans.slice(0, 3))).status).toBe(200);
+    await expect
+      .poll(async () => (await summaryThrough(b, traceId))?.verdict, { timeout: 60_000 })
+      .toBe("supported");
     expect((await postSpans(a.url, spans.slice(3))).status).toBe(200);
 
     await expect

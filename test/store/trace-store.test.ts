@@ -152,7 +152,7 @@ describe.each(STORE_ENGINES)("the %s trace store", (engine) => {
     await store.addSpans(spans);
     const now = 1_000_000;
     const claim = (owner: string, at: number, answering = false) =>
-      store.claimTrace(WRONG, { owner, leaseMs: LEASE_MS, now: at, answering });
+      store.claimTrace(WRONG, { owner, leaseMs: LEASE_MS, spanCount: spans.length, now: at, answering });
     expect(await claim("replica-a", now)).toBe(true);
     expect(await claim("replica-b", now + 1)).toBe(false);
     // Its owner may take it again (a replay diagnoses after feedback).
@@ -184,10 +184,31 @@ describe.each(STORE_ENGINES)("the %s trace store", (engine) => {
     expect(await claim("replica-b", later + 3)).toBe(false);
   });
 
+  it("opens a summarized trace again, for one claimant, when more spans arrive than it read", async () => {
+    const store = await emptyStore(engine);
+    const spans = wrongStorySentBy(WRONG);
+    const firstPart = spans.slice(0, 3);
+    const claim = (owner: string, spanCount: number) =>
+      store.claimTrace(WRONG, { owner, leaseMs: LEASE_MS, spanCount });
+    await store.addSpans(firstPart);
+    expect(await claim("replica-a", firstPart.length)).toBe(true);
+    await recordDiagnosis(store, WRONG, firstPart);
+    expect(await store.summarizedSpanCount(WRONG)).toBe(firstPart.length);
+    expect(await claim("replica-b", firstPart.length)).toBe(false);
+
+    await store.addSpans(spans.slice(3));
+    expect(await claim("replica-b", spans.length)).toBe(true);
+    expect(await claim("replica-c", spans.length)).toBe(false);
+    await recordDiagnosis(store, WRONG, spans);
+    expect(await store.summarizedSpanCount(WRONG)).toBe(spans.length);
+    expect(await claim("replica-c", spans.length)).toBe(false);
+    expect(await store.abandonedTraceIds(Date.now() + 10 * LEASE_MS)).toEqual([]);
+  });
+
   it("deletes old traces with everything attached to them, in batches", async () => {
     const store = await emptyStore(engine);
     await twoDiagnosedTraces(store);
-    await store.claimTrace(WRONG, { owner: "replica-a", leaseMs: LEASE_MS });
+    await store.claimTrace(WRONG, { owner: "replica-a", leaseMs: LEASE_MS, spanCount: 1 });
     expect(await enforceRetention(store, 1)).toBe(2);
     expect(await store.traceIds()).toEqual([]);
     for (const table of ["annotations", "trace_summaries", "trace_findings", "trace_claims"]) {
@@ -205,7 +226,7 @@ describe.each(STORE_ENGINES)("the %s trace store", (engine) => {
       ...Array.from({ length: 5 }, () => store.spansOf(WRONG)),
       store.addRows([]),
     ]);
-    expect(await store.hasSummary(WRONG)).toBe(true);
+    expect(await store.summarizedSpanCount(WRONG)).toBe(wrong.length);
   });
 
   it("keeps experiment reports, newest first", async () => {

@@ -43,11 +43,11 @@ describe("TraceSettler", () => {
     settler.spansArrived([SENT]);
     now += QUIET_MS - 1;
     expect(await settler.settle()).toEqual([]);
-    expect(await store.hasSummary(SENT)).toBe(false);
+    expect(await store.summarizedSpanCount(SENT)).toBeUndefined();
 
     now += 1;
     expect(await settler.settle()).toEqual([SENT]);
-    expect(await store.hasSummary(SENT)).toBe(true);
+    expect(await store.summarizedSpanCount(SENT)).toBe(spans.length);
     expect((await store.annotationsOf(SENT)).map(({ name, label }) => [name, label])).toEqual([
       ["tool_error", "revoke_sessions"],
       ["claim_contradicts_tool", "sessions_revoked"],
@@ -63,6 +63,30 @@ describe("TraceSettler", () => {
     const diagnosedFirst = await settlerOf(store);
     now += QUIET_MS;
     expect(await diagnosedFirst.settle()).toEqual([SENT]);
+    expect(await settler.settle()).toEqual([]);
+  });
+
+  it("diagnoses a trace again when spans of it arrive after it was diagnosed", async () => {
+    const settler = await settlerOf(store);
+    const spans = wrongStorySentBy(SENT);
+    const verdict = async () =>
+      (await store.annotationsOf(SENT)).find((annotation) => annotation.name === "verdict")?.label;
+    await store.addSpans(spans.slice(0, 3));
+    settler.spansArrived([SENT]);
+    now += QUIET_MS;
+    expect(await settler.settle()).toEqual([SENT]);
+    expect(await verdict()).toBe("supported");
+
+    // The rest arrives through another replica, which has no summary of it to trust.
+    const otherReplica = await settlerOf(store);
+    await store.addSpans(spans.slice(3));
+    otherReplica.spansArrived([SENT]);
+    now += QUIET_MS;
+    expect(await otherReplica.settle()).toEqual([SENT]);
+    expect(await verdict()).toBe("unsupported");
+    expect(await store.summarizedSpanCount(SENT)).toBe(spans.length);
+    settler.spansArrived([SENT]);
+    now += QUIET_MS;
     expect(await settler.settle()).toEqual([]);
   });
 
@@ -92,6 +116,6 @@ describe("TraceSettler", () => {
     store.spansOf = spansOf;
     now += QUIET_MS;
     expect(await settler.settle()).toEqual([SENT]);
-    expect(await store.hasSummary(SENT)).toBe(true);
+    expect(await store.summarizedSpanCount(SENT)).toBeDefined();
   });
 });
