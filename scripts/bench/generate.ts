@@ -370,11 +370,23 @@ function uuid(random: Random): string {
 }
 
 /** The first `count` spans of the traces for `seed`, in the order the generator writes them. */
-export function generateSpans(count: number, seed: number): SpanRecord[] {
-  const spans: SpanRecord[] = [];
+/** The first `count` spans of the traces generated from `seed`, `size` at a time, made as they are asked for. */
+export function* spanBatches(count: number, seed: number, size: number): Generator<SpanRecord[]> {
+  let batch: SpanRecord[] = [];
+  let left = count;
   for (const trace of generateTraces({ count: Math.ceil(count / 10), seed })) {
-    spans.push(...trace.spans);
-    if (spans.length >= count) break;
+    for (const span of trace.spans) {
+      batch.push(span);
+      left--;
+      if (batch.length === size || left === 0) {
+        yield batch;
+        batch = [];
+      }
+      if (left === 0) return;
+    }
   }
-  return spans.slice(0, count);
+  if (batch.length > 0) yield batch;
 }
+
+export const generateSpans = (count: number, seed: number): SpanRecord[] =>
+  [...spanBatches(count, seed, count)].flat();

@@ -4,12 +4,14 @@
  * senders POST them when told to start.
  */
 import { once } from "node:events";
+import { constants } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parentPort, workerData } from "node:worker_threads";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { generateSpans } from "./generate.ts";
 import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
 import { batchesOf } from "./stats.ts";
+import { runInBackground } from "../../src/shared/thread-priority.ts";
 
 export interface SenderSettings {
   /** One receiver's URL, or several (replicas): sender `i` posts to `urls[i % urls.length]`. */
@@ -22,6 +24,8 @@ export interface SenderSettings {
 }
 
 const { urls, senders, retryDelayMs, spanCount, seed, batchSpans } = workerData as SenderSettings;
+// The senders stand for other machines: they take a core only when the receiver's threads leave one.
+runInBackground(constants.priority.PRIORITY_LOW);
 let refused = 0;
 
 // The serializer writes each request into a fresh ArrayBuffer, which fetch takes as a body.

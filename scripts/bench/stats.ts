@@ -1,3 +1,5 @@
+import { createHistogram } from "node:perf_hooks";
+
 /** Nearest-rank percentile of already sorted values. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) throw new Error("percentile of no values");
@@ -33,4 +35,35 @@ export function progress(message: string) {
  */
 export function collectGarbage() {
   (globalThis as { gc?: () => void }).gc?.();
+}
+
+/**
+ * The event-loop delay while `measuring` runs, over as many calls as it is given, counted as Node's
+ * `monitorEventLoopDelay` counts it: the time from one sample to the next of a timer due every
+ * millisecond, that millisecond included (so an idle loop reads about 1 ms). Node's monitor cannot
+ * pause: enabled again, it counts the time it was off as one long delay, and the exporter's run
+ * pauses between batches to make the next.
+ */
+export class EventLoopDelay {
+  private readonly intervals = createHistogram();
+
+  async measuring<T>(work: () => Promise<T>): Promise<T> {
+    let last = performance.now();
+    const sample = () => {
+      const now = performance.now();
+      this.intervals.record(Math.max(1, Math.round((now - last) * 1e6)));
+      last = now;
+      timer = setTimeout(sample, 1);
+    };
+    let timer = setTimeout(sample, 1);
+    try {
+      return await work();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  p99Ms(): number {
+    return significant(this.intervals.percentile(99) / 1e6, 3);
+  }
 }

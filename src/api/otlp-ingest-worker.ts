@@ -10,6 +10,7 @@ import { governanceFor } from "../governance/runtime.ts";
 import { governSpanRecords } from "../governance/span-records.ts";
 import { startModuleWorker } from "../shared/worker-thread.ts";
 import { runnableModule } from "../shared/module-form.ts";
+import { runInBackground } from "../shared/thread-priority.ts";
 import {
   parseExportRequest,
   type IngestReply,
@@ -21,6 +22,8 @@ import {
 } from "./otlp-ingest.ts";
 
 const { storePath, capacity, config } = workerData as WorkerSettings;
+// Requests come first: the API's thread waits for no core while this one decodes.
+runInBackground();
 const governance = governanceFor(config);
 const writer = startModuleWorker(runnableModule("src/api/otlp-store-writer"), {
   workerData: { storePath } satisfies WriterSettings,

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { openTraceStore } from "../store/trace-store.ts";
 import type { WriterReply, WriterRequest, WriterSettings } from "./otlp-ingest.ts";
+import { runInBackground } from "../shared/thread-priority.ts";
 
 /**
  * Rows per transaction. SQLite has one writer at a time: a small transaction (about 2 ms of heavy
@@ -14,6 +15,8 @@ import type { WriterReply, WriterRequest, WriterSettings } from "./otlp-ingest.t
 const WRITE_BATCH_SPANS = 64;
 
 const { storePath } = workerData as WriterSettings;
+// Requests come first: the API's thread waits for no core while this one writes.
+runInBackground();
 // One request at a time: one connection is all it uses.
 const store = await openTraceStore(storePath, { maxConnections: 1 });
 
