@@ -3,7 +3,7 @@
  * a free port on loopback only, trust authentication, removed on stop. Run alone, it starts one and
  * prints its URL until Ctrl-C: `node --import tsx scripts/postgres-cluster.ts`.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -48,13 +48,11 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   // The server refuses to run as root: root runs it as Debian's `postgres` user.
   const asRoot = process.getuid?.() === 0;
   if (asRoot) chmodSync(dir, 0o777);
+  const command = (program: string, args: string[]): [string, string[]] =>
+    asRoot ? ["runuser", ["-u", "postgres", "--", join(bin, program), ...args]] : [join(bin, program), args];
   const run = (program: string, args: string[]) =>
-    execFileSync(
-      asRoot ? "runuser" : join(bin, program),
-      asRoot ? ["-u", "postgres", "--", join(bin, program), ...args] : args,
-      // As `postgres`, the programs change back to the current directory: it must be one they may enter.
-      { cwd: dir, stdio: ["ignore", "ignore", "pipe"] },
-    );
+    // As `postgres`, the programs change back to the current directory: it must be one they may enter.
+    execFileSync(...command(program, args), { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
   const data = join(dir, "data");
   const port = await freePort();
   // Over TCP a password is asked for, as a real server would: credentials must reach every process.
@@ -79,9 +77,12 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     "-o",
     `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=200`,
   ]);
+  const stopArgs = ["stop", "-D", data, "-m", "immediate", "-w"];
+  const watchdog = stopWhenGone(process.pid, command("pg_ctl", stopArgs), dir);
   const stop = () => {
+    watchdog.kill();
     try {
-      run("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w"]);
+      run("pg_ctl", stopArgs);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -97,6 +98,23 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     throw error;
   }
   return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, stop };
+}
+
+/**
+ * The server is a daemon: a process that started it and died without stopping it (killed, or a test
+ * run whose output pipe closed) would leave it running. A detached shell stops it, and removes its
+ * directory, once that process is gone.
+ */
+function stopWhenGone(pid: number, [program, args]: [string, string[]], dir: string) {
+  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+  const script = [
+    `while kill -0 ${pid} 2>/dev/null; do sleep 1; done`,
+    `cd ${quote(dir)} && ${[program, ...args].map(quote).join(" ")} >/dev/null 2>&1`,
+    `rm -rf ${quote(dir)}`,
+  ].join("; ");
+  const watchdog = spawn("sh", ["-c", script], { detached: true, stdio: "ignore" });
+  watchdog.unref();
+  return watchdog;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
