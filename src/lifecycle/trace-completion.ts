@@ -141,8 +141,8 @@ export class TraceSettler {
       try {
         const spans = await this.store.spansOf(traceId);
         // Retention may have deleted it meanwhile; another replica may have diagnosed all of it.
-        if (spans.length === 0 || ((await this.store.summarizedSpanCount(traceId)) ?? 0) >= spans.length)
-          continue;
+        const summarized = (await this.store.summarizedSpanCount(traceId)) ?? 0;
+        if (spans.length === 0 || summarized >= spans.length) continue;
         if (await claimAndRecord(this.store, traceId, spans, this.governance, false)) settled.push(traceId);
       } catch (error) {
         // Watched again, so a store that was unreachable a moment costs a delay, not a diagnosis.
