@@ -369,7 +369,6 @@ function uuid(random: Random): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
 }
 
-/** The first `count` spans of the traces for `seed`, in the order the generator writes them. */
 /** The first `count` spans of the traces generated from `seed`, `size` at a time, made as they are asked for. */
 export function* spanBatches(count: number, seed: number, size: number): Generator<SpanRecord[]> {
   let batch: SpanRecord[] = [];

@@ -65,8 +65,9 @@ async function claimAndRecord(
   spans: readonly SpanRecord[],
   governance: Governance,
   answering: boolean,
+  now = Date.now(),
 ): Promise<Diagnosis | undefined> {
-  const claim = { owner: CLAIM_OWNER, leaseMs: CLAIM_LEASE_MS, spanCount: spans.length, answering };
+  const claim = { owner: CLAIM_OWNER, leaseMs: CLAIM_LEASE_MS, spanCount: spans.length, answering, now };
   if (!(await store.claimTrace(traceId, claim))) return undefined;
   const diagnosis = await recordDiagnosis(store, traceId, spans);
   if (governance.enabled) {
@@ -102,9 +103,12 @@ export class TraceSettler {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Watches the traces a crash left partial: call once at start-up. */
+  /**
+   * Watches the traces no diagnosis has read all of: left partial or undiagnosed by a crash, or given
+   * spans after it. Call once at start-up.
+   */
   async recover(): Promise<void> {
-    this.spansArrived(await this.store.unsummarizedTraceIds());
+    this.spansArrived(await this.store.undiagnosedTraceIds());
   }
 
   readonly spansArrived = (traceIds: readonly string[]): void => {
@@ -143,7 +147,10 @@ export class TraceSettler {
         // Retention may have deleted it meanwhile; another replica may have diagnosed all of it.
         const summarized = (await this.store.summarizedSpanCount(traceId)) ?? 0;
         if (spans.length === 0 || summarized >= spans.length) continue;
-        if (await claimAndRecord(this.store, traceId, spans, this.governance, false)) settled.push(traceId);
+        if (await claimAndRecord(this.store, traceId, spans, this.governance, false, this.now()))
+          settled.push(traceId);
+        // Another process holds it: watched again, in case it dies holding it or read fewer spans.
+        else this.spansArrived([traceId]);
       } catch (error) {
         // Watched again, so a store that was unreachable a moment costs a delay, not a diagnosis.
         this.spansArrived([traceId]);

@@ -1,15 +1,18 @@
 import { readlinkSync } from "node:fs";
-import { constants, setPriority } from "node:os";
+import { constants, getPriority, setPriority } from "node:os";
 
 /**
- * Lowers the calling thread's CPU priority, for background work that must not keep a core from a
- * thread that answers requests: when both want one, the scheduler picks the request. Linux gives
- * each thread a priority of its own (found through /proc/thread-self); elsewhere this does nothing.
+ * Lowers the calling thread's CPU priority (never raises it), for background work that must not keep
+ * a core from a thread that answers requests: when both want one, the scheduler picks the request.
+ * Linux gives each thread a priority of its own (found through /proc/thread-self); elsewhere this
+ * does nothing. Threads inherit it from the thread that starts them: call it from a thread that
+ * starts none the process shares (libuv's pool is started by its first user, the main thread in
+ * `serve`).
  */
 export function runInBackground(priority: number = constants.priority.PRIORITY_BELOW_NORMAL): void {
   try {
     const threadId = Number(readlinkSync("/proc/thread-self").split("/").at(-1));
-    if (Number.isInteger(threadId)) setPriority(threadId, priority);
+    if (Number.isInteger(threadId) && getPriority(threadId) < priority) setPriority(threadId, priority);
   } catch {
     // No /proc (not Linux), or not permitted: the thread keeps the process's priority.
   }

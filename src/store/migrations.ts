@@ -149,17 +149,24 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX claims_until ON trace_claims (claimed_until);`,
   // The process that answered a question may take over a settler's claim on its trace.
   `ALTER TABLE trace_claims ADD COLUMN answering INTEGER NOT NULL DEFAULT 0;`,
-  // Spans that arrive after a trace was summarized open it again: the summary says how many it read.
-  `ALTER TABLE trace_summaries ADD COLUMN span_count INTEGER NOT NULL DEFAULT 0;`,
+  // Spans that arrive after a trace was summarized open it again: the summary says how many it read, and
+  // so does its settled claim, which a claimant reads on the row it locks. Counted for existing traces.
+  `ALTER TABLE trace_summaries ADD COLUMN span_count INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE trace_claims ADD COLUMN settled_spans INTEGER NOT NULL DEFAULT 0;
+   UPDATE trace_summaries SET span_count = (SELECT COUNT(*) FROM spans WHERE spans.trace_id = trace_summaries.trace_id);
+   UPDATE trace_claims SET settled_spans = COALESCE(
+     (SELECT span_count FROM trace_summaries WHERE trace_summaries.trace_id = trace_claims.trace_id), 0)
+   WHERE claimed_until = ${Number.MAX_SAFE_INTEGER};`,
 ];
 
 /**
  * A claim is taken when there is none, when its owner takes it again (a replay records feedback,
  * then diagnoses once more), when the process that answered the question takes it from a settler
  * (which may have seen part of the trace), or when no claim is live (the last one ran out, or was
- * settled with a summary) and no summary covers the spans stored now: spans that arrive after a
- * trace was summarized open it again. Both engines run this text; `RETURNING` yields a row only
- * when the claim was taken.
+ * settled with a summary) and the last summary was made from fewer spans than the claimant read:
+ * spans that arrive after a trace was summarized open it again. The conditions read only the claim
+ * row, which the statement locks, so two claimants never both win. Both engines run this text;
+ * `RETURNING` yields a row only when the claim was taken.
  */
 export const CLAIM_TRACE_SQL = `
   INSERT INTO trace_claims (trace_id, owner, claimed_until, answering) VALUES (@traceId, @owner, @until, @answering)
@@ -168,19 +175,31 @@ export const CLAIM_TRACE_SQL = `
   WHERE trace_claims.owner = excluded.owner
      OR (excluded.answering = 1 AND trace_claims.answering = 0)
      OR ((trace_claims.claimed_until < @now OR trace_claims.claimed_until = ${Number.MAX_SAFE_INTEGER})
-         AND NOT EXISTS (SELECT 1 FROM trace_summaries WHERE trace_id = excluded.trace_id AND span_count >= @spanCount))
+         AND trace_claims.settled_spans < @spanCount)
   RETURNING trace_id`;
 
 /**
  * Written with the summary: a summarized trace's claim never runs out, so the search for abandoned
  * claims reads only the few that did (through `claims_until`), not every claim ever taken.
  */
-export const SETTLE_CLAIM_SQL = `UPDATE trace_claims SET claimed_until = ${Number.MAX_SAFE_INTEGER} WHERE trace_id = @traceId`;
+export const SETTLE_CLAIM_SQL = `UPDATE trace_claims SET claimed_until = ${Number.MAX_SAFE_INTEGER}, settled_spans = @spanCount
+  WHERE trace_id = @traceId`;
 
+/** Claims that ran out before their holder settled them, on traces with spans no summary has read. */
 export const ABANDONED_TRACES_SQL = `
   SELECT trace_id FROM trace_claims AS claim
   WHERE claimed_until < @now
-    AND NOT EXISTS (SELECT 1 FROM trace_summaries AS summary WHERE summary.trace_id = claim.trace_id)`;
+    AND settled_spans < (SELECT COUNT(*) FROM spans WHERE spans.trace_id = claim.trace_id)`;
+
+/**
+ * Traces with spans that no summary has read: never diagnosed (a crash, say), or given more spans
+ * since. Counted through the spans' (trace_id, span_id) index, then one summary lookup per trace.
+ */
+export const UNDIAGNOSED_TRACES_SQL = `
+  SELECT trace_id FROM (SELECT trace_id, COUNT(*) AS stored FROM spans GROUP BY trace_id) AS counted
+  WHERE stored > COALESCE(
+    (SELECT span_count FROM trace_summaries AS summary WHERE summary.trace_id = counted.trace_id), 0)
+  ORDER BY trace_id`;
 
 /** Every table that holds rows of a trace: what retention deletes. */
 export const TRACE_TABLES = [

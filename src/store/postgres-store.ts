@@ -1,7 +1,13 @@
 import pg from "pg";
 import { POSTGRES_MIGRATIONS } from "./postgres-migrations.ts";
 import { inTransaction, redactedUrl, withoutNul } from "../shared/postgres.ts";
-import { ABANDONED_TRACES_SQL, CLAIM_TRACE_SQL, SETTLE_CLAIM_SQL, TRACE_TABLES } from "./migrations.ts";
+import {
+  ABANDONED_TRACES_SQL,
+  CLAIM_TRACE_SQL,
+  SETTLE_CLAIM_SQL,
+  TRACE_TABLES,
+  UNDIAGNOSED_TRACES_SQL,
+} from "./migrations.ts";
 import { newerSchema, StoreUnavailableError } from "./store-errors.ts";
 import {
   fromRow,
@@ -182,12 +188,8 @@ export class PostgresTraceStore implements TraceStore {
     return rows.map((row) => row.trace_id);
   }
 
-  async unsummarizedTraceIds(): Promise<string[]> {
-    const rows = await this.rows<{ trace_id: string }>(
-      `SELECT DISTINCT trace_id FROM spans AS span
-       WHERE NOT EXISTS (SELECT 1 FROM trace_summaries AS summary WHERE summary.trace_id = span.trace_id)`,
-    );
-    return rows.map((row) => row.trace_id);
+  async undiagnosedTraceIds(): Promise<string[]> {
+    return (await this.rows<{ trace_id: string }>(UNDIAGNOSED_TRACES_SQL)).map((row) => row.trace_id);
   }
 
   async summarizedSpanCount(traceId: string): Promise<number | undefined> {
@@ -329,7 +331,7 @@ export class PostgresTraceStore implements TraceStore {
         { ...row, findingCount: findings.length, updatedAt: new Date().toISOString() },
         client,
       );
-      await this.rows(SETTLE_CLAIM_SQL, { traceId: summary.traceId }, client);
+      await this.rows(SETTLE_CLAIM_SQL, { traceId: summary.traceId, spanCount: summary.spanCount }, client);
       const traceId = summary.traceId;
       await this.rows("DELETE FROM trace_findings WHERE trace_id = @traceId", { traceId }, client);
       await this.rows("DELETE FROM trace_documents WHERE trace_id = @traceId", { traceId }, client);

@@ -8,6 +8,7 @@ import {
   MIGRATIONS,
   SETTLE_CLAIM_SQL,
   TRACE_TABLES,
+  UNDIAGNOSED_TRACES_SQL,
 } from "./migrations.ts";
 import { newerSchema } from "./store-errors.ts";
 import {
@@ -124,14 +125,8 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   /** Traces with spans and no summary: what no one has diagnosed yet, after a crash say. */
-  async unsummarizedTraceIds(): Promise<string[]> {
-    return this.db
-      .prepare(
-        `SELECT DISTINCT trace_id FROM spans AS span
-         WHERE NOT EXISTS (SELECT 1 FROM trace_summaries AS summary WHERE summary.trace_id = span.trace_id)`,
-      )
-      .pluck()
-      .all() as string[];
+  async undiagnosedTraceIds(): Promise<string[]> {
+    return this.db.prepare(UNDIAGNOSED_TRACES_SQL).pluck().all() as string[];
   }
 
   async summarizedSpanCount(traceId: string): Promise<number | undefined> {
@@ -234,7 +229,7 @@ export class SqliteTraceStore implements TraceStore {
              (SELECT sampling_reason FROM trace_summaries WHERE trace_id = @traceId), @spanCount, @updatedAt)`,
         )
         .run({ ...row, findingCount: findings.length, updatedAt: new Date().toISOString() });
-      this.db.prepare(SETTLE_CLAIM_SQL).run({ traceId: summary.traceId });
+      this.db.prepare(SETTLE_CLAIM_SQL).run({ traceId: summary.traceId, spanCount: summary.spanCount });
       this.db.prepare("DELETE FROM trace_findings WHERE trace_id = ?").run(summary.traceId);
       this.db.prepare("DELETE FROM trace_documents WHERE trace_id = ?").run(summary.traceId);
       const addFinding = this.db.prepare(

@@ -34,8 +34,8 @@ export interface TraceStore {
    */
   rootOf(traceId: string): Promise<SpanRecord | undefined>;
   traceIds(): Promise<string[]>;
-  /** Traces with spans and no summary: what no one has diagnosed yet, after a crash say. */
-  unsummarizedTraceIds(): Promise<string[]>;
+  /** Traces with spans no summary has read: never diagnosed (after a crash, say), or given more spans since. */
+  undiagnosedTraceIds(): Promise<string[]>;
   /** How many spans the trace's summary was made from; undefined while it has none. */
   summarizedSpanCount(traceId: string): Promise<number | undefined>;
   hasTrace(traceId: string): Promise<boolean>;

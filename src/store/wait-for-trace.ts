@@ -23,8 +23,12 @@ export function isTraceComplete(
 
 function callsAny(span: SpanRecord, serviceUrls: readonly string[]) {
   const url = span.attributes["url.full"];
-  return typeof url === "string" && serviceUrls.some((service) => url.startsWith(service));
+  return typeof url === "string" && serviceUrls.some((service) => isUnder(url, service));
 }
+
+/** Whether `url` is `base` or a path below it: `http://host:4001` is not under `http://host:400`. */
+export const isUnder = (url: string, base: string): boolean =>
+  url === base || url.startsWith(base.endsWith("/") ? base : `${base}/`);
 
 export async function waitForTrace(
   store: TraceStore,

@@ -9,6 +9,7 @@ import { diagnose, type Diagnosis, type Finding } from "../diagnosis/index.ts";
 import { governanceFor } from "../governance/runtime.ts";
 import { addSpanToStoredTrace } from "../instrumentation/tracing.ts";
 import { completeTrace } from "../lifecycle/trace-completion.ts";
+import { isUnder } from "../store/wait-for-trace.ts";
 import { startRunnerApi } from "../scenarios/runner-api.ts";
 import type { RunningServices } from "../services/start-services.ts";
 import type { TraceStore } from "../store/trace-store.ts";
@@ -112,7 +113,7 @@ async function replayWith(
       governanceFor(config),
       cassette
         .relayed()
-        .filter((call) => exporting.some((service) => call.url.startsWith(service)))
+        .filter((call) => exporting.some((service) => isUnder(call.url, service)))
         .map((call) => call.callId),
     );
     return {

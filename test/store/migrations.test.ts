@@ -78,6 +78,28 @@ describe("store migrations", () => {
     await store.close();
   });
 
+  it("counts the spans each summary and settled claim read, for traces summarized before they said so", async () => {
+    const path = storeAtVersion(MIGRATIONS.length - 1);
+    const spans = healthyTrace().build();
+    const traceId = spans[0]!.traceId;
+    const db = new Database(path);
+    db.prepare(
+      `INSERT INTO trace_summaries (trace_id, root_span_id, root_name, start_ns, duration_ms, status, updated_at)
+       VALUES (?, ?, 'root', 0, 1, 'OK', '2026-12-01T00:00:00Z')`,
+    ).run(traceId, spans[0]!.spanId);
+    db.prepare("INSERT INTO trace_claims (trace_id, owner, claimed_until) VALUES (?, 'replica-a', ?)").run(
+      traceId,
+      Number.MAX_SAFE_INTEGER,
+    );
+    db.close();
+
+    const store = new SqliteTraceStore(path);
+    expect(await store.summarizedSpanCount(traceId)).toBe(spans.length);
+    expect(store.db.prepare("SELECT settled_spans FROM trace_claims").pluck().get()).toBe(spans.length);
+    expect(await store.undiagnosedTraceIds()).toEqual([]);
+    await store.close();
+  });
+
   it("leaves an up-to-date store as it is", async () => {
     const path = storeAtVersion(MIGRATIONS.length);
     await new SqliteTraceStore(path).close();

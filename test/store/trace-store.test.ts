@@ -61,13 +61,13 @@ describe.each(STORE_ENGINES)("the %s trace store", (engine) => {
     expect((await store.rootOf(WRONG))?.parentSpanId).toBeNull();
     expect(await store.hasTrace(WRONG)).toBe(true);
     expect(await store.hasTrace(HEALTHY)).toBe(false);
-    expect(await store.unsummarizedTraceIds()).toEqual([WRONG]);
+    expect(await store.undiagnosedTraceIds()).toEqual([WRONG]);
   });
 
   it("records a diagnosis as annotations and a summary that lists, filters and pages", async () => {
     const store = await emptyStore(engine);
     await twoDiagnosedTraces(store);
-    expect(await store.unsummarizedTraceIds()).toEqual([]);
+    expect(await store.undiagnosedTraceIds()).toEqual([]);
     expect((await store.annotationsOf(WRONG)).map(({ name, label }) => [name, label])).toEqual([
       ["tool_error", "revoke_sessions"],
       ["claim_contradicts_tool", "sessions_revoked"],
@@ -188,8 +188,8 @@ describe.each(STORE_ENGINES)("the %s trace store", (engine) => {
     const store = await emptyStore(engine);
     const spans = wrongStorySentBy(WRONG);
     const firstPart = spans.slice(0, 3);
-    const claim = (owner: string, spanCount: number) =>
-      store.claimTrace(WRONG, { owner, leaseMs: LEASE_MS, spanCount });
+    const claim = (owner: string, spanCount: number, now = Date.now()) =>
+      store.claimTrace(WRONG, { owner, leaseMs: LEASE_MS, spanCount, now });
     await store.addSpans(firstPart);
     expect(await claim("replica-a", firstPart.length)).toBe(true);
     await recordDiagnosis(store, WRONG, firstPart);
@@ -197,12 +197,19 @@ describe.each(STORE_ENGINES)("the %s trace store", (engine) => {
     expect(await claim("replica-b", firstPart.length)).toBe(false);
 
     await store.addSpans(spans.slice(3));
-    expect(await claim("replica-b", spans.length)).toBe(true);
-    expect(await claim("replica-c", spans.length)).toBe(false);
+    expect(await store.undiagnosedTraceIds()).toEqual([WRONG]);
+    const now = Date.now();
+    expect(await claim("replica-b", spans.length, now)).toBe(true);
+    expect(await claim("replica-c", spans.length, now + 1)).toBe(false);
+    // Replica B died before it wrote the new diagnosis: once its claim runs out, another finds it.
+    expect(await store.abandonedTraceIds(now + 1)).toEqual([]);
+    expect(await store.abandonedTraceIds(now + LEASE_MS + 1)).toEqual([WRONG]);
+    expect(await claim("replica-c", spans.length, now + LEASE_MS + 1)).toBe(true);
     await recordDiagnosis(store, WRONG, spans);
     expect(await store.summarizedSpanCount(WRONG)).toBe(spans.length);
-    expect(await claim("replica-c", spans.length)).toBe(false);
-    expect(await store.abandonedTraceIds(Date.now() + 10 * LEASE_MS)).toEqual([]);
+    expect(await store.undiagnosedTraceIds()).toEqual([]);
+    expect(await claim("replica-d", spans.length, now + 10 * LEASE_MS)).toBe(false);
+    expect(await store.abandonedTraceIds(now + 10 * LEASE_MS)).toEqual([]);
   });
 
   it("deletes old traces with everything attached to them, in batches", async () => {

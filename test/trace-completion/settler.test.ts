@@ -90,6 +90,36 @@ describe("TraceSettler", () => {
     expect(await settler.settle()).toEqual([]);
   });
 
+  it("finds at start-up a trace that gained spans after it was diagnosed", async () => {
+    const spans = wrongStorySentBy(SENT);
+    const settler = await settlerOf(store);
+    await store.addSpans(spans.slice(0, 3));
+    settler.spansArrived([SENT]);
+    now += QUIET_MS;
+    expect(await settler.settle()).toEqual([SENT]);
+    await store.addSpans(spans.slice(3)); // and the process stops before it settles them
+    const restarted = await settlerOf(store);
+    expect(restarted.watching).toBe(1);
+    now += QUIET_MS;
+    expect(await restarted.settle()).toEqual([SENT]);
+    expect(await store.summarizedSpanCount(SENT)).toBe(spans.length);
+  });
+
+  it("watches again a trace another process holds, and settles it if that one dies", async () => {
+    const settler = await settlerOf(store);
+    await store.addSpans(wrongStorySentBy(SENT));
+    const spanCount = (await store.spansOf(SENT)).length;
+    expect(await store.claimTrace(SENT, { owner: "another-replica", leaseMs: 30_000, spanCount, now })).toBe(
+      true,
+    );
+    settler.spansArrived([SENT]);
+    now += QUIET_MS;
+    expect(await settler.settle()).toEqual([]);
+    expect(settler.watching).toBe(1);
+    now += 30_000;
+    expect(await settler.settle()).toEqual([SENT]);
+  });
+
   it("finds at start-up the traces a crash left undiagnosed, partial ones included", async () => {
     const partial = wrongStorySentBy(OTHER).filter((span) => span.parentSpanId !== null);
     await store.addSpans(partial);
