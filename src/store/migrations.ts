@@ -2,6 +2,19 @@
  * SQLite's schema versions, applied in order; `PRAGMA user_version` records how many have run. Never
  * edit a shipped one. PostgreSQL's are in src/store/postgres-migrations.ts.
  */
+/**
+ * Spans that arrive after a trace was summarized open it again: the summary says how many it read,
+ * and so does its settled claim, which a claimant reads on the row it locks. Counted for existing
+ * traces. The same text on both engines.
+ */
+export const SPAN_COUNTS_MIGRATION = `
+  ALTER TABLE trace_summaries ADD COLUMN span_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE trace_claims ADD COLUMN settled_spans INTEGER NOT NULL DEFAULT 0;
+  UPDATE trace_summaries SET span_count = (SELECT COUNT(*) FROM spans WHERE spans.trace_id = trace_summaries.trace_id);
+  UPDATE trace_claims SET settled_spans = COALESCE(
+    (SELECT span_count FROM trace_summaries WHERE trace_summaries.trace_id = trace_claims.trace_id), 0)
+  WHERE claimed_until = ${Number.MAX_SAFE_INTEGER};`;
+
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE spans (
      trace_id TEXT NOT NULL,
@@ -149,14 +162,7 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX claims_until ON trace_claims (claimed_until);`,
   // The process that answered a question may take over a settler's claim on its trace.
   `ALTER TABLE trace_claims ADD COLUMN answering INTEGER NOT NULL DEFAULT 0;`,
-  // Spans that arrive after a trace was summarized open it again: the summary says how many it read, and
-  // so does its settled claim, which a claimant reads on the row it locks. Counted for existing traces.
-  `ALTER TABLE trace_summaries ADD COLUMN span_count INTEGER NOT NULL DEFAULT 0;
-   ALTER TABLE trace_claims ADD COLUMN settled_spans INTEGER NOT NULL DEFAULT 0;
-   UPDATE trace_summaries SET span_count = (SELECT COUNT(*) FROM spans WHERE spans.trace_id = trace_summaries.trace_id);
-   UPDATE trace_claims SET settled_spans = COALESCE(
-     (SELECT span_count FROM trace_summaries WHERE trace_summaries.trace_id = trace_claims.trace_id), 0)
-   WHERE claimed_until = ${Number.MAX_SAFE_INTEGER};`,
+  SPAN_COUNTS_MIGRATION,
 ];
 
 /**
