@@ -18,15 +18,16 @@ export async function recordDiagnosis(
   spans: readonly SpanRecord[],
 ): Promise<Diagnosis> {
   const diagnosis = diagnose(spans);
+  const feedback = (await store.feedbackOf(traceId)).at(-1)?.outcome ?? null;
+  const summary = summarize(traceId, spans, diagnosis, feedback);
+  // A diagnosis of more of the trace's spans is stored already: it keeps its annotations too.
+  if (summary && !(await store.upsertSummary(summary))) return diagnosis;
   const createdAt = new Date().toISOString();
   const root = rootOf(spans);
   await store.replaceAnnotations(traceId, "CODE", [
     ...findingsToAnnotations(traceId, diagnosis.findings, createdAt),
     ...(root ? [verdictAnnotation(traceId, root.spanId, diagnosis, createdAt)] : []),
   ]);
-  const feedback = (await store.feedbackOf(traceId)).at(-1)?.outcome ?? null;
-  const summary = summarize(traceId, spans, diagnosis, feedback);
-  if (summary) await store.upsertSummary(summary);
   return diagnosis;
 }
 

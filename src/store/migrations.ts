@@ -207,6 +207,57 @@ export const UNDIAGNOSED_TRACES_SQL = `
     (SELECT span_count FROM trace_summaries AS summary WHERE summary.trace_id = counted.trace_id), 0)
   ORDER BY trace_id`;
 
+/** The summary columns a diagnosis writes, and the parameter each takes. */
+const SUMMARY_COLUMNS = {
+  root_span_id: "@rootSpanId",
+  root_name: "@rootName",
+  start_ns: "@startNs",
+  duration_ms: "@durationMs",
+  status: "@status",
+  session_id: "@sessionId",
+  user_id: "@userId",
+  category: "@category",
+  severity: "@severity",
+  route: "@route",
+  model: "@model",
+  routing_policy: "@routingPolicy",
+  prompt_version: "@promptVersion",
+  experiment_id: "@experimentId",
+  experiment_arm: "@experimentArm",
+  tokens: "@tokens",
+  cost_usd: "@costUsd",
+  verdict: "@verdict",
+  first_bad_stage: "@firstBadStage",
+  finding_count: "@findingCount",
+  feedback_outcome: "@feedbackOutcome",
+  span_count: "@spanCount",
+  updated_at: "@updatedAt",
+};
+
+/**
+ * Writes a trace's summary, unless the one stored was made from more spans: two diagnoses of one
+ * trace may overlap (the process that answered takes over a settler's claim), and the one that saw
+ * less must not have the last word. The sampling decision is not the summary's: it stays.
+ * `RETURNING` yields a row only when the summary was written.
+ */
+export const UPSERT_SUMMARY_SQL = `
+  INSERT INTO trace_summaries (trace_id, ${Object.keys(SUMMARY_COLUMNS).join(", ")})
+  VALUES (@traceId, ${Object.values(SUMMARY_COLUMNS).join(", ")})
+  ON CONFLICT (trace_id) DO UPDATE SET
+    ${Object.keys(SUMMARY_COLUMNS)
+      .map((column) => `${column} = excluded.${column}`)
+      .join(", ")}
+  WHERE excluded.span_count >= trace_summaries.span_count
+  RETURNING trace_id`;
+
+/**
+ * Records a trace's sampling decision. A kept trace stays kept: its payloads are in the restricted
+ * tier, and a later diagnosis of more of its spans (or a replay's) cannot take them back out.
+ */
+export const SET_SAMPLING_SQL = `
+  UPDATE trace_summaries SET sampling_decision = @decision, sampling_reason = @reason
+  WHERE trace_id = @traceId AND (@decision = 'kept' OR sampling_decision IS NULL OR sampling_decision <> 'kept')`;
+
 /** Every table that holds rows of a trace: what retention deletes. */
 export const TRACE_TABLES = [
   "spans",

@@ -4,9 +4,11 @@ import { inTransaction, redactedUrl, withoutNul } from "../shared/postgres.ts";
 import {
   ABANDONED_TRACES_SQL,
   CLAIM_TRACE_SQL,
+  SET_SAMPLING_SQL,
   SETTLE_CLAIM_SQL,
   TRACE_TABLES,
   UNDIAGNOSED_TRACES_SQL,
+  UPSERT_SUMMARY_SQL,
 } from "./migrations.ts";
 import { newerSchema, StoreUnavailableError } from "./store-errors.ts";
 import {
@@ -292,45 +294,15 @@ export class PostgresTraceStore implements TraceStore {
     });
   }
 
-  async upsertSummary(summary: TraceSummary): Promise<void> {
+  async upsertSummary(summary: TraceSummary): Promise<boolean> {
     const { findings, documents, ...row } = summary;
-    const columns = {
-      root_span_id: "@rootSpanId",
-      root_name: "@rootName",
-      start_ns: "@startNs",
-      duration_ms: "@durationMs",
-      status: "@status",
-      session_id: "@sessionId",
-      user_id: "@userId",
-      category: "@category",
-      severity: "@severity",
-      route: "@route",
-      model: "@model",
-      routing_policy: "@routingPolicy",
-      prompt_version: "@promptVersion",
-      experiment_id: "@experimentId",
-      experiment_arm: "@experimentArm",
-      tokens: "@tokens",
-      cost_usd: "@costUsd",
-      verdict: "@verdict",
-      first_bad_stage: "@firstBadStage",
-      finding_count: "@findingCount",
-      feedback_outcome: "@feedbackOutcome",
-      span_count: "@spanCount",
-      updated_at: "@updatedAt",
-    };
-    await inTransaction(this.pool, async (client) => {
-      // The sampling decision is not the summary's: a new summary keeps it.
-      await this.rows(
-        `INSERT INTO trace_summaries (trace_id, ${Object.keys(columns).join(", ")})
-         VALUES (@traceId, ${Object.values(columns).join(", ")})
-         ON CONFLICT (trace_id) DO UPDATE SET
-           ${Object.keys(columns)
-             .map((column) => `${column} = excluded.${column}`)
-             .join(", ")}`,
+    return inTransaction(this.pool, async (client) => {
+      const written = await this.rows(
+        UPSERT_SUMMARY_SQL,
         { ...row, findingCount: findings.length, updatedAt: new Date().toISOString() },
         client,
       );
+      if (written.length === 0) return false;
       await this.rows(SETTLE_CLAIM_SQL, { traceId: summary.traceId, spanCount: summary.spanCount }, client);
       const traceId = summary.traceId;
       await this.rows("DELETE FROM trace_findings WHERE trace_id = @traceId", { traceId }, client);
@@ -350,14 +322,12 @@ export class PostgresTraceStore implements TraceStore {
           client,
         );
       }
+      return true;
     });
   }
 
   async setSampling(traceId: string, decision: "kept" | "dropped", reason: string): Promise<void> {
-    await this.rows(
-      "UPDATE trace_summaries SET sampling_decision = @decision, sampling_reason = @reason WHERE trace_id = @traceId",
-      { traceId, decision, reason },
-    );
+    await this.rows(SET_SAMPLING_SQL, { traceId, decision, reason });
   }
 
   async deleteTracesStartedBefore(cutoffNs: bigint, limit = 25): Promise<number> {

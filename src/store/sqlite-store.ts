@@ -6,9 +6,11 @@ import {
   ABANDONED_TRACES_SQL,
   CLAIM_TRACE_SQL,
   MIGRATIONS,
+  SET_SAMPLING_SQL,
   SETTLE_CLAIM_SQL,
   TRACE_TABLES,
   UNDIAGNOSED_TRACES_SQL,
+  UPSERT_SUMMARY_SQL,
 } from "./migrations.ts";
 import { newerSchema } from "./store-errors.ts";
 import {
@@ -214,21 +216,13 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   /** Replaces the trace's summary row, its findings and its documents in one transaction. */
-  async upsertSummary(summary: TraceSummary) {
+  async upsertSummary(summary: TraceSummary): Promise<boolean> {
     const { findings, documents, ...row } = summary;
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO trace_summaries (trace_id, root_span_id, root_name, start_ns, duration_ms, status,
-             session_id, user_id, category, severity, route, model, routing_policy, prompt_version, experiment_id,
-             experiment_arm, tokens, cost_usd, verdict, first_bad_stage, finding_count, feedback_outcome, sampling_decision, sampling_reason, span_count, updated_at)
-           VALUES (@traceId, @rootSpanId, @rootName, @startNs, @durationMs, @status, @sessionId, @userId, @category,
-             @severity, @route, @model, @routingPolicy, @promptVersion, @experimentId, @experimentArm, @tokens, @costUsd, @verdict, @firstBadStage,
-             @findingCount, @feedbackOutcome,
-             (SELECT sampling_decision FROM trace_summaries WHERE trace_id = @traceId),
-             (SELECT sampling_reason FROM trace_summaries WHERE trace_id = @traceId), @spanCount, @updatedAt)`,
-        )
-        .run({ ...row, findingCount: findings.length, updatedAt: new Date().toISOString() });
+    return this.db.transaction(() => {
+      const written = this.db
+        .prepare(UPSERT_SUMMARY_SQL)
+        .get({ ...row, findingCount: findings.length, updatedAt: new Date().toISOString() });
+      if (!written) return false;
       this.db.prepare(SETTLE_CLAIM_SQL).run({ traceId: summary.traceId, spanCount: summary.spanCount });
       this.db.prepare("DELETE FROM trace_findings WHERE trace_id = ?").run(summary.traceId);
       this.db.prepare("DELETE FROM trace_documents WHERE trace_id = ?").run(summary.traceId);
@@ -252,6 +246,7 @@ export class SqliteTraceStore implements TraceStore {
           doc.cited ? 1 : 0,
         );
       }
+      return true;
     })();
   }
 
@@ -281,9 +276,7 @@ export class SqliteTraceStore implements TraceStore {
 
   /** Records the tail-sampling decision about the trace's raw payloads, and why. */
   async setSampling(traceId: string, decision: "kept" | "dropped", reason: string) {
-    this.db
-      .prepare("UPDATE trace_summaries SET sampling_decision = ?, sampling_reason = ? WHERE trace_id = ?")
-      .run(decision, reason, traceId);
+    this.db.prepare(SET_SAMPLING_SQL).run({ traceId, decision, reason });
   }
 
   async saveExperiment(report: ExperimentReport, createdAt = new Date()) {

@@ -124,7 +124,7 @@ describe.each(STORE_ENGINES)("the %s trace store", (engine) => {
     }
   });
 
-  it("keeps feedback, and a sampling decision across a new summary", async () => {
+  it("keeps feedback, and a sampling decision across a new summary; a kept trace stays kept", async () => {
     const store = await emptyStore(engine);
     const { wrong } = await twoDiagnosedTraces(store);
     await store.addFeedback({
@@ -144,6 +144,18 @@ describe.each(STORE_ENGINES)("the %s trace store", (engine) => {
       { traceId: WRONG },
     );
     expect(rows).toEqual([{ feedback_outcome: "escalated", sampling_decision: "kept" }]);
+    const decision = async (traceId: string) =>
+      (
+        await store.select<{ sampling_decision: string; sampling_reason: string }>(
+          "SELECT sampling_decision, sampling_reason FROM trace_summaries WHERE trace_id = @traceId",
+          { traceId },
+        )
+      )[0];
+    await store.setSampling(WRONG, "dropped", "not_sampled");
+    expect(await decision(WRONG)).toEqual({ sampling_decision: "kept", sampling_reason: "escalated" });
+    await store.setSampling(HEALTHY, "dropped", "not_sampled");
+    await store.setSampling(HEALTHY, "kept", "sampled");
+    expect(await decision(HEALTHY)).toEqual({ sampling_decision: "kept", sampling_reason: "sampled" });
   });
 
   it("lets one process at a time claim a trace, and another once the claim ran out", async () => {
@@ -210,6 +222,13 @@ describe.each(STORE_ENGINES)("the %s trace store", (engine) => {
     expect(await store.undiagnosedTraceIds()).toEqual([]);
     expect(await claim("replica-d", spans.length, now + 10 * LEASE_MS)).toBe(false);
     expect(await store.abandonedTraceIds(now + 10 * LEASE_MS)).toEqual([]);
+    // A diagnosis of the first part that overlapped and finished last does not have the last word.
+    const verdict = async () =>
+      (await store.annotationsOf(WRONG)).find((annotation) => annotation.name === "verdict")?.label;
+    expect(await verdict()).toBe("unsupported");
+    await recordDiagnosis(store, WRONG, firstPart);
+    expect(await store.summarizedSpanCount(WRONG)).toBe(spans.length);
+    expect(await verdict()).toBe("unsupported");
   });
 
   it("deletes old traces with everything attached to them, in batches", async () => {
