@@ -1,7 +1,6 @@
-/**
- * SQLite's schema versions, applied in order; `PRAGMA user_version` records how many have run. Never
- * edit a shipped one. PostgreSQL's are in src/store/postgres-migrations.ts.
- */
+/** A settled claim's `claimed_until`: it never runs out. */
+const SETTLED = Number.MAX_SAFE_INTEGER;
+
 /**
  * Spans that arrive after a trace was summarized open it again: the summary says how many it read,
  * and so does its settled claim, which a claimant reads on the row it locks. Counted for existing
@@ -13,8 +12,12 @@ export const SPAN_COUNTS_MIGRATION = `
   UPDATE trace_summaries SET span_count = (SELECT COUNT(*) FROM spans WHERE spans.trace_id = trace_summaries.trace_id);
   UPDATE trace_claims SET settled_spans = COALESCE(
     (SELECT span_count FROM trace_summaries WHERE trace_summaries.trace_id = trace_claims.trace_id), 0)
-  WHERE claimed_until = ${Number.MAX_SAFE_INTEGER};`;
+  WHERE claimed_until = ${SETTLED};`;
 
+/**
+ * SQLite's schema versions, applied in order; `PRAGMA user_version` records how many have run. Never
+ * edit a shipped one. PostgreSQL's are in src/store/postgres-migrations.ts.
+ */
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE spans (
      trace_id TEXT NOT NULL,
@@ -180,7 +183,7 @@ export const CLAIM_TRACE_SQL = `
     answering = CASE WHEN excluded.answering = 1 THEN 1 ELSE trace_claims.answering END
   WHERE trace_claims.owner = excluded.owner
      OR (excluded.answering = 1 AND trace_claims.answering = 0)
-     OR ((trace_claims.claimed_until < @now OR trace_claims.claimed_until = ${Number.MAX_SAFE_INTEGER})
+     OR ((trace_claims.claimed_until < @now OR trace_claims.claimed_until = ${SETTLED})
          AND trace_claims.settled_spans < @spanCount)
   RETURNING trace_id`;
 
@@ -188,7 +191,7 @@ export const CLAIM_TRACE_SQL = `
  * Written with the summary: a summarized trace's claim never runs out, so the search for abandoned
  * claims reads only the few that did (through `claims_until`), not every claim ever taken.
  */
-export const SETTLE_CLAIM_SQL = `UPDATE trace_claims SET claimed_until = ${Number.MAX_SAFE_INTEGER}, settled_spans = @spanCount
+export const SETTLE_CLAIM_SQL = `UPDATE trace_claims SET claimed_until = ${SETTLED}, settled_spans = @spanCount
   WHERE trace_id = @traceId`;
 
 /** Claims that ran out before their holder settled them, on traces with spans no summary has read. */

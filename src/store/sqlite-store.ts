@@ -126,7 +126,6 @@ export class SqliteTraceStore implements TraceStore {
     return (this.db.prepare("SELECT DISTINCT trace_id FROM spans").pluck().all() as string[]).sort();
   }
 
-  /** Traces with spans and no summary: what no one has diagnosed yet, after a crash say. */
   async undiagnosedTraceIds(): Promise<string[]> {
     return this.db.prepare(UNDIAGNOSED_TRACES_SQL).pluck().all() as string[];
   }

@@ -64,8 +64,10 @@ export interface TraceStore {
   addFeedback(feedback: FeedbackRecord): Promise<void>;
   feedbackOf(traceId: string): Promise<FeedbackRecord[]>;
   setFeedbackOutcome(traceId: string, outcome: string): Promise<void>;
-  /** Replaces the trace's summary row, its findings and its documents in one transaction. */
-  /** False, and nothing written, when the stored summary was made from more spans. */
+  /**
+   * Replaces the trace's summary row, its findings and its documents in one transaction; false, and
+   * nothing written, when the stored summary was made from more spans.
+   */
   upsertSummary(summary: TraceSummary): Promise<boolean>;
   /** Records the tail-sampling decision about the trace's raw payloads, and why. */
   setSampling(traceId: string, decision: "kept" | "dropped", reason: string): Promise<void>;
