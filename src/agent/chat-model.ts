@@ -30,13 +30,14 @@ export interface ModelReply {
  */
 export class ChatModels {
   private readonly models = new Map<string, ChatOpenAI>();
+  private readonly runnables = new Map<string, ChatRunnable>();
 
   constructor(
     private readonly baseURL: string,
     private readonly config: Pick<Config, "openaiApiKey" | "modelPrices">,
   ) {}
 
-  model(name: string): ChatOpenAI {
+  private model(name: string): ChatOpenAI {
     let model = this.models.get(name);
     if (!model) {
       model = new ChatOpenAI({
@@ -50,6 +51,21 @@ export class ChatModels {
       this.models.set(name, model);
     }
     return model;
+  }
+
+  /**
+   * `model(name)` prepared by `prepare` (tools bound, a response format set), once per model and
+   * purpose: each `bindTools` or `withConfig` makes a new `ChatOpenAI`, with an OpenAI client of its
+   * own to build at its first call.
+   */
+  runnable(name: string, purpose: string, prepare: (model: ChatOpenAI) => ChatRunnable): ChatRunnable {
+    const key = `${purpose}\u0000${name}`;
+    let runnable = this.runnables.get(key);
+    if (!runnable) {
+      runnable = prepare(this.model(name));
+      this.runnables.set(key, runnable);
+    }
+    return runnable;
   }
 
   /**

@@ -77,9 +77,9 @@ export function route(question: string, models: ChatModels, config: Config): Pro
       attributes: { [SC.INPUT_VALUE]: question, [ATTR.routePolicy]: config.routingPolicy },
     },
     async (span) => {
-      const classifier = models
-        .model(config.routerModel)
-        .bindTools([CLASSIFY_TOOL], { tool_choice: CLASSIFY_TOOL.function.name });
+      const classifier = models.runnable(config.routerModel, CLASSIFY_TOOL.function.name, (model) =>
+        model.bindTools([CLASSIFY_TOOL], { tool_choice: CLASSIFY_TOOL.function.name }),
+      );
       const { message, costUsd } = await models.invoke(
         ROUTER_PROMPT,
         { question },

@@ -90,7 +90,9 @@ export function synthesize(input: SynthesisInput, models: ChatModels): Promise<S
         severity: classification.severity,
         evidence: JSON.stringify(evidenceOf(input.documents, input.toolResults), null, 2),
       };
-      const synthesizer = models.model(model).withConfig({ response_format: RESPONSE_FORMAT });
+      const synthesizer = models.runnable(model, RESPONSE_FORMAT.json_schema.name, (chat) =>
+        chat.withConfig({ response_format: RESPONSE_FORMAT }),
+      );
       const { answer, structured, costUsd } = await answerOf(
         models.invoke(SYNTHESIZER_PROMPT[input.promptVersion], variables, synthesizer, model),
       );

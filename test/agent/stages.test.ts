@@ -23,6 +23,7 @@ const config = loadConfig({});
 const servers: Server[] = [];
 const mdmService = createMdmApp();
 const sessionsService = createSessionsApp();
+let llmUrl: string;
 let models: ChatModels;
 let mdm: ServiceEndpoint;
 let sessions: ServiceEndpoint;
@@ -35,7 +36,8 @@ async function serve(app: Express): Promise<string> {
 }
 
 beforeAll(async () => {
-  models = new ChatModels(`${await serve(createLlmApp())}/v1`, config);
+  llmUrl = `${await serve(createLlmApp())}/v1`;
+  models = new ChatModels(llmUrl, config);
   const retry = { timeoutMs: 300, maxRetries: 2 };
   mdm = { baseUrl: await serve(mdmService.app), token: "test-token", retry };
   sessions = { baseUrl: await serve(sessionsService.app), token: "test-token", retry };
@@ -69,6 +71,20 @@ describe("router", () => {
     ["fast-only", "critical", "fast"],
   ] as const)("%s routes %s severity to the %s route", (policy, severity, expected) => {
     expect(chooseRoute(severity, policy).route).toBe(expected);
+  });
+
+  it("prepares each model's classifier once, not at every request", async () => {
+    const question = "Someone stole laptop LT-4821 from E-10442's car.";
+    const prepared: string[] = [];
+    const fresh = new ChatModels(llmUrl, config);
+    const spy = (name: string, purpose: string, prepare: Parameters<ChatModels["runnable"]>[2]) =>
+      fresh.runnable(name, purpose, (model) => (prepared.push(name), prepare(model)));
+    const counting = Object.assign(Object.create(fresh) as ChatModels, { runnable: spy });
+    const routeWith = (routerModel: string) => route(question, counting, { ...config, routerModel });
+    await routeWith(config.fastModel);
+    await routeWith(config.fastModel);
+    await routeWith(config.strongModel);
+    expect(prepared).toEqual([config.fastModel, config.strongModel]);
   });
 
   it("classifies with one LangChain LLM span under the route span and records the decision", async () => {
