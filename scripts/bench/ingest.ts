@@ -1,6 +1,8 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import express from "express";
@@ -9,10 +11,9 @@ import { openTraceStore, type SpanRecord } from "../../src/store/trace-store.ts"
 import { toSpanRow } from "../../src/store/records.ts";
 import { SqliteTraceStore } from "../../src/store/sqlite-store.ts";
 import { StoreSpanExporter } from "../../src/telemetry/store-span-exporter.ts";
-import { runnableModule } from "../../src/shared/module-form.ts";
-import { startModuleWorker } from "../../src/shared/worker-thread.ts";
+import { loaderFlags, runnableModule } from "../../src/shared/module-form.ts";
 import { generateSpans, spanBatches } from "./generate.ts";
-import type { SenderSettings } from "./otlp-senders.ts";
+import type { SenderSettings, SendersMessage } from "./otlp-senders.ts";
 import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
 import { batchesOf, collectGarbage, EventLoopDelay, progress, significant } from "./stats.ts";
 import { loadConfig } from "../../src/shared/config.ts";
@@ -219,6 +220,32 @@ async function exporterWrites(spanCount: number, path: string): Promise<IngestRu
  * A few concurrent senders in a worker thread POST protobuf batches to the receiver in this thread,
  * until its queue has drained into the store. The event-loop delay is what other requests would wait.
  */
+/**
+ * Starts the OTLP senders' process (scripts/bench/otlp-senders.ts). They stand for other machines,
+ * so it runs under `nice -n 19`, which every thread of it inherits, V8's helper threads included: it
+ * takes a core only when the receiver's threads leave one. As a thread of the receiver's process,
+ * the senders' garbage was collected by the helper threads the receiver shares, at normal priority.
+ */
+function startSenders(settings: SenderSettings): ChildProcess {
+  const node = [
+    process.execPath,
+    ...loaderFlags(),
+    fileURLToPath(runnableModule("scripts/bench/otlp-senders")),
+    JSON.stringify(settings),
+  ];
+  const [command, ...args] = process.platform === "win32" ? node : ["nice", "-n", "19", ...node];
+  return spawn(command as string, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+}
+
+/** The senders' next message; rejects if their process exits first. */
+async function messageFrom(senders: ChildProcess): Promise<SendersMessage> {
+  const message = once(senders, "message") as Promise<[SendersMessage]>;
+  const exit = once(senders, "exit").then(([code]) => {
+    throw new Error(`the OTLP senders' process exited (${String(code)}) before answering`);
+  });
+  return (await Promise.race([message, exit]))[0];
+}
+
 async function otlpPosts(
   spanCount: number,
   stores: BenchStores,
@@ -249,11 +276,9 @@ async function otlpPosts(
     seed: SEED,
     batchSpans: BATCH,
   };
-  const senders = startModuleWorker(runnableModule("scripts/bench/otlp-senders"), {
-    workerData: settings,
-  });
+  const senders = startSenders(settings);
   // Listening at once: a message no one listens for is lost.
-  const ready = once(senders, "message");
+  const ready = messageFrom(senders);
   // An empty export starts each receiver's ingest worker, outside the timing, while the senders encode.
   for (const { url } of replicas) {
     const warmUp = await fetch(url, {
@@ -267,13 +292,14 @@ async function otlpPosts(
   const delay = new EventLoopDelay();
   const started = performance.now();
   const refused = await delay.measuring(async () => {
-    senders.postMessage("start");
-    const [done] = (await once(senders, "message")) as [{ refused: number }];
+    const done = messageFrom(senders);
+    senders.send("start");
+    const { refused } = (await done) as Exclude<SendersMessage, "ready">;
     await Promise.all(replicas.map(({ receiver }) => receiver.flush()));
-    return done.refused;
+    return refused;
   });
   const spansPerS = perSecond(spanCount, started);
-  await senders.terminate();
+  if (senders.exitCode === null) await once(senders, "exit");
   for (const { receiver, server } of replicas) {
     await receiver.close();
     server.close();

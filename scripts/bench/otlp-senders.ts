@@ -1,17 +1,14 @@
 /**
- * The OTLP load for the ingest benchmark, in a thread of its own so that the receiver's thread holds
- * nothing but the receiver: the spans are generated and protobuf-encoded here, then a few concurrent
- * senders POST them when told to start.
+ * The OTLP load for the ingest benchmark, in a process of its own (`startSenders` in ingest.ts): the
+ * spans are generated and protobuf-encoded here, then a few concurrent senders POST them when told to
+ * start. Settings come as the one argument, in JSON; messages go over the IPC channel.
  */
 import { once } from "node:events";
-import { constants } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parentPort, workerData } from "node:worker_threads";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { generateSpans } from "./generate.ts";
 import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
 import { batchesOf } from "./stats.ts";
-import { runInBackground } from "../../src/shared/thread-priority.ts";
 
 export interface SenderSettings {
   /** One receiver's URL, or several (replicas): sender `i` posts to `urls[i % urls.length]`. */
@@ -23,9 +20,16 @@ export interface SenderSettings {
   batchSpans: number;
 }
 
-const { urls, senders, retryDelayMs, spanCount, seed, batchSpans } = workerData as SenderSettings;
-// The senders stand for other machines: they take a core only when the receiver's threads leave one.
-runInBackground(constants.priority.PRIORITY_LOW);
+/** What this process tells its parent: it is ready to send, then, once sent "start", what it sent. */
+export type SendersMessage = "ready" | { refused: number };
+
+const { urls, senders, retryDelayMs, spanCount, seed, batchSpans } = JSON.parse(
+  process.argv[2] ?? "{}",
+) as SenderSettings;
+const tell = (message: SendersMessage) => {
+  if (!process.send) throw new Error("otlp-senders runs as a child process with an IPC channel");
+  process.send(message);
+};
 let refused = 0;
 
 // The serializer writes each request into a fresh ArrayBuffer, which fetch takes as a body.
@@ -49,13 +53,12 @@ async function post(url: string, body: Uint8Array<ArrayBuffer>) {
   }
 }
 
-const port = parentPort;
-if (!port) throw new Error("otlp-senders runs as a worker thread");
-port.postMessage("ready");
-await once(port, "message");
+tell("ready");
+await once(process, "message");
 let next = 0;
 const sender = async (url: string) => {
   for (let body = bodies[next++]; body; body = bodies[next++]) await post(url, body);
 };
 await Promise.all(Array.from({ length: senders }, (_, index) => sender(urls[index % urls.length] as string)));
-port.postMessage({ refused });
+tell({ refused });
+process.disconnect();
