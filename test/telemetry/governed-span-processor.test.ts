@@ -6,7 +6,11 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from "@opentelemetry/sdk-trace-base";
-import { GovernedSpanProcessor, normalizeErrorType } from "../../src/telemetry/governed-span-processor.ts";
+import {
+  GovernedSpanProcessor,
+  normalizeErrorType,
+  withData,
+} from "../../src/telemetry/governed-span-processor.ts";
 
 describe("GovernedSpanProcessor", () => {
   it("hands exporters the transformed span with every other field of the original", async () => {
@@ -50,6 +54,38 @@ describe("GovernedSpanProcessor", () => {
     ];
     for (const field of readThrough) expect(exported?.[field], field).toEqual(original[field]);
     expect(exported?.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
+    await provider.shutdown();
+  });
+
+  it("transforms a span when an exporter first reads it, once for every exporter, not as it ends", async () => {
+    const transformed: string[] = [];
+    const transform = (span: ReadableSpan) => {
+      transformed.push(span.name);
+      return withData(span, { name: `governed ${span.name}`, attributes: {} });
+    };
+    const [first, second] = [new InMemorySpanExporter(), new InMemorySpanExporter()];
+    const provider = new BasicTracerProvider({
+      spanProcessors: [
+        new GovernedSpanProcessor(transform, [
+          new SimpleSpanProcessor(first),
+          new SimpleSpanProcessor(second),
+        ]),
+      ],
+    });
+    provider
+      .getTracer("governed-span-processor-test")
+      .startSpan("ask", { attributes: { secret: "x" } })
+      .end();
+    await provider.forceFlush();
+    // The in-memory exporters keep the spans they are handed without reading them.
+    expect(transformed).toEqual([]);
+
+    const [fromFirst] = first.getFinishedSpans();
+    const [fromSecond] = second.getFinishedSpans();
+    expect(fromFirst?.name).toBe("governed ask");
+    expect(fromSecond?.attributes).toEqual({});
+    expect(fromFirst?.events).toEqual([]);
+    expect(transformed).toEqual(["ask"]);
     await provider.shutdown();
   });
 });
