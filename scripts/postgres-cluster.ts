@@ -103,11 +103,14 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
 /**
  * The server is a daemon: a process that started it and died without stopping it (killed, or a test
  * run whose output pipe closed) would leave it running. A detached shell stops it, and removes its
- * directory, once that process is gone.
+ * directory, once that process is gone. It ignores the signals that end a process tree: `run-p`, when
+ * one of `npm test`'s tasks fails, sends SIGTERM to every descendant of the others, and a server
+ * survived a watchdog killed in the middle of stopping it.
  */
 function stopWhenGone(pid: number, [program, args]: [string, string[]], dir: string) {
   const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
   const script = [
+    "trap '' HUP INT TERM",
     `while kill -0 ${pid} 2>/dev/null; do sleep 1; done`,
     `cd ${quote(dir)} && ${[program, ...args].map(quote).join(" ")} >/dev/null 2>&1`,
     `rm -rf ${quote(dir)}`,
