@@ -221,20 +221,17 @@ async function exporterWrites(spanCount: number, path: string): Promise<IngestRu
  * until its queue has drained into the store. The event-loop delay is what other requests would wait.
  */
 /**
- * Starts the OTLP senders' process (scripts/bench/otlp-senders.ts). They stand for other machines,
- * so it runs under `nice -n 19`, which every thread of it inherits, V8's helper threads included: it
- * takes a core only when the receiver's threads leave one. As a thread of the receiver's process,
- * the senders' garbage was collected by the helper threads the receiver shares, at normal priority.
+ * Starts the OTLP senders' process (scripts/bench/otlp-senders.ts), which lowers the priority of every
+ * thread of its own once ready. As a thread of the receiver's process, the senders' garbage was
+ * collected by the V8 helper threads the receiver shares, at normal priority.
  */
 function startSenders(settings: SenderSettings): ChildProcess {
-  const node = [
-    process.execPath,
+  const args = [
     ...loaderFlags(),
     fileURLToPath(runnableModule("scripts/bench/otlp-senders")),
     JSON.stringify(settings),
   ];
-  const [command, ...args] = process.platform === "win32" ? node : ["nice", "-n", "19", ...node];
-  return spawn(command as string, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  return spawn(process.execPath, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
 }
 
 /** The senders' next message; rejects if their process exits first. */

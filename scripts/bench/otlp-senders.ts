@@ -4,6 +4,8 @@
  * start. Settings come as the one argument, in JSON; messages go over the IPC channel.
  */
 import { once } from "node:events";
+import { readdirSync } from "node:fs";
+import { constants, setPriority } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { generateSpans } from "./generate.ts";
@@ -53,6 +55,22 @@ async function post(url: string, body: Uint8Array<ArrayBuffer>) {
   }
 }
 
+/**
+ * The senders stand for other machines: once ready, every thread of this process (V8's helpers, which
+ * collect its garbage, included) takes a core only when the receiver's threads leave one. Linux gives
+ * each thread a priority of its own; elsewhere the senders keep theirs. Not before: at the lowest
+ * priority, on a machine kept busy by other work, loading and encoding took minutes.
+ */
+function yieldEveryThread() {
+  try {
+    for (const thread of readdirSync("/proc/self/task"))
+      setPriority(Number(thread), constants.priority.PRIORITY_LOW);
+  } catch {
+    // No /proc (not Linux), or not permitted.
+  }
+}
+
+yieldEveryThread();
 tell("ready");
 await once(process, "message");
 let next = 0;
