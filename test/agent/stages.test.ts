@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type Express } from "express";
 import { convertToOpenAITool } from "@langchain/core/utils/function_calling";
+import { ChatOpenAI } from "@langchain/openai";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { trace } from "@opentelemetry/api";
 import { createLlmApp } from "../../mock-tools/llm/app.ts";
@@ -85,6 +86,19 @@ describe("router", () => {
     await routeWith(config.fastModel);
     await routeWith(config.strongModel);
     expect(prepared).toEqual([config.fastModel, config.strongModel]);
+  });
+
+  it("serializes each prepared model for the tracer once, not at every call", async () => {
+    const question = "Someone stole laptop LT-4821 from E-10442's car.";
+    const toJSON = vi.spyOn(ChatOpenAI.prototype, "toJSON");
+    try {
+      const fresh = new ChatModels(llmUrl, config);
+      for (let call = 0; call < 3; call++) await route(question, fresh, config);
+      expect(toJSON).toHaveBeenCalledTimes(1);
+      expect(llmSpans()).toHaveLength(3);
+    } finally {
+      toJSON.mockRestore();
+    }
   });
 
   it("classifies with one LangChain LLM span under the route span and records the decision", async () => {
