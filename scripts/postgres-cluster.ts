@@ -80,7 +80,8 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const stopArgs = ["stop", "-D", data, "-m", "immediate", "-w"];
   const watchdog = stopWhenGone(process.pid, command("pg_ctl", stopArgs), dir);
   const stop = () => {
-    watchdog.kill();
+    // SIGKILL: the watchdog ignores the signals that end a process tree.
+    watchdog.kill("SIGKILL");
     try {
       run("pg_ctl", stopArgs);
     } finally {

@@ -274,29 +274,37 @@ async function otlpPosts(
     batchSpans: BATCH,
   };
   const senders = startSenders(settings);
-  // Listening at once: a message no one listens for is lost.
-  const ready = messageFrom(senders);
-  // An empty export starts each receiver's ingest worker, outside the timing, while the senders encode.
-  for (const { url } of replicas) {
-    const warmUp = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/x-protobuf" },
+  const exited = new Promise((resolve) => senders.once("exit", resolve));
+  let measured: { spansPerS: number; refused: number; delay: EventLoopDelay };
+  try {
+    // Listening at once: a message no one listens for is lost. Handled now, awaited after the warm-up.
+    const ready = messageFrom(senders);
+    ready.catch(() => undefined);
+    // An empty export starts each receiver's ingest worker, outside the timing, while the senders encode.
+    for (const { url } of replicas) {
+      const warmUp = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/x-protobuf" },
+      });
+      if (!warmUp.ok) throw new Error(`OTLP receiver answered ${warmUp.status}`);
+    }
+    await ready;
+    collectGarbage();
+    const delay = new EventLoopDelay();
+    const started = performance.now();
+    const refused = await delay.measuring(async () => {
+      const done = messageFrom(senders);
+      senders.send("start");
+      const { refused } = (await done) as Exclude<SendersMessage, "ready">;
+      await Promise.all(replicas.map(({ receiver }) => receiver.flush()));
+      return refused;
     });
-    if (!warmUp.ok) throw new Error(`OTLP receiver answered ${warmUp.status}`);
+    measured = { spansPerS: perSecond(spanCount, started), refused, delay };
+  } finally {
+    // Done, or failed on either side: the senders' process must not outlive the run.
+    senders.kill();
+    await exited;
   }
-  await ready;
-  collectGarbage();
-  const delay = new EventLoopDelay();
-  const started = performance.now();
-  const refused = await delay.measuring(async () => {
-    const done = messageFrom(senders);
-    senders.send("start");
-    const { refused } = (await done) as Exclude<SendersMessage, "ready">;
-    await Promise.all(replicas.map(({ receiver }) => receiver.flush()));
-    return refused;
-  });
-  const spansPerS = perSecond(spanCount, started);
-  if (senders.exitCode === null) await once(senders, "exit");
   for (const { receiver, server } of replicas) {
     await receiver.close();
     server.close();
@@ -304,5 +312,5 @@ async function otlpPosts(
   }
   await store.close();
   await expectStored(path, spanCount);
-  return { spansPerS, delayP99Ms: delay.p99Ms(), refused };
+  return { spansPerS: measured.spansPerS, delayP99Ms: measured.delay.p99Ms(), refused: measured.refused };
 }

@@ -1,20 +1,33 @@
 import type { Context } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { Governance } from "../governance/runtime.ts";
+import { log } from "../instrumentation/log.ts";
+import type { Warn } from "./reported-exporter.ts";
 
 /** Rewrites a finished span before it reaches any exporter; returns the span to export. */
 export type SpanTransform = (span: ReadableSpan) => ReadableSpan;
+
+const WARNING_INTERVAL_MS = 60_000;
 
 /**
  * Hands the export processors every finished span through `transform`, so nothing reaches the store
  * or an OTLP backend untransformed. The transform (governance: a secret scan of every value) runs
  * when an exporter first reads the span, in its batch export, not as the span ends: off the request
  * path, and once however many exporters read it.
+ *
+ * A transform that throws must neither let the raw span through nor fail the exporter's whole batch:
+ * the span is exported without its name, attributes and events (as `governance failed`), and the failure
+ * is logged at most once a minute.
  */
 export class GovernedSpanProcessor implements SpanProcessor {
+  private failuresSinceWarning = 0;
+  private lastWarningAt = -Infinity;
+
   constructor(
     private readonly transform: SpanTransform,
     private readonly exportProcessors: readonly SpanProcessor[],
+    private readonly warn: Warn = (fields, message) => log.warn(fields, message),
+    private readonly now: () => number = Date.now,
   ) {}
 
   onStart(span: Span, parentContext: Context): void {
@@ -22,8 +35,36 @@ export class GovernedSpanProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
-    const governed = new TransformedSpan(span, this.transform);
+    const governed = new TransformedSpan(span, this.transformOrStrip);
     for (const processor of this.exportProcessors) processor.onEnd(governed);
+  }
+
+  private readonly transformOrStrip: SpanTransform = (span) => {
+    try {
+      return this.transform(span);
+    } catch (error) {
+      this.reportFailure(error);
+      return withData(span, {
+        name: "governance failed",
+        attributes: { "error.type": "governance_failed" },
+        events: [],
+      });
+    }
+  };
+
+  private reportFailure(error: unknown) {
+    this.failuresSinceWarning++;
+    const now = this.now();
+    if (now - this.lastWarningAt < WARNING_INTERVAL_MS) return;
+    this.warn(
+      {
+        stripped_spans: this.failuresSinceWarning,
+        error_type: error instanceof Error ? error.name : typeof error,
+      },
+      "span governance failed: spans exported without their data",
+    );
+    this.lastWarningAt = now;
+    this.failuresSinceWarning = 0;
   }
 
   async forceFlush(): Promise<void> {

@@ -88,4 +88,57 @@ describe("GovernedSpanProcessor", () => {
     expect(transformed).toEqual(["ask"]);
     await provider.shutdown();
   });
+
+  it("exports a span whose transform throws without its data, once for every exporter, and says so once a minute", async () => {
+    let calls = 0;
+    const transform = () => {
+      calls++;
+      throw new TypeError("the restricted store cannot be opened");
+    };
+    const warnings: Record<string, unknown>[] = [];
+    let now = 0;
+    const [first, second] = [new InMemorySpanExporter(), new InMemorySpanExporter()];
+    const provider = new BasicTracerProvider({
+      spanProcessors: [
+        new GovernedSpanProcessor(
+          transform,
+          [new SimpleSpanProcessor(first), new SimpleSpanProcessor(second)],
+          (fields) => warnings.push(fields),
+          () => now,
+        ),
+      ],
+    });
+    const tracer = provider.getTracer("governed-span-processor-test");
+    const ask = (attempt: number) => {
+      const span = tracer.startSpan("ask alice@example.com", { attributes: { "input.value": "hunter2" } });
+      span.addEvent("retry", { attempt });
+      span.end();
+    };
+    // The transform runs when an exporter reads the span: each read here stands for a batch export.
+    const readAll = () =>
+      [first, second].flatMap((exporter) =>
+        exporter
+          .getFinishedSpans()
+          .map((span) => ({ name: span.name, attributes: span.attributes, events: span.events })),
+      );
+    ask(1);
+    ask(2);
+    readAll();
+    now = 61_000;
+    ask(3);
+    await provider.forceFlush();
+
+    const stripped = {
+      name: "governance failed",
+      attributes: { "error.type": "governance_failed" },
+      events: [],
+    };
+    expect(readAll()).toEqual(Array.from({ length: 6 }, () => stripped));
+    expect(calls).toBe(3);
+    expect(warnings).toEqual([
+      { stripped_spans: 1, error_type: "TypeError" },
+      { stripped_spans: 2, error_type: "TypeError" },
+    ]);
+    await provider.shutdown();
+  });
 });
