@@ -25,7 +25,7 @@ export async function fillStore(
   let spanCount = 0;
   const flush = async () => {
     await store.addSpans(spans);
-    for (const summary of summaries) await store.upsertSummary(summary);
+    for (const summary of summaries) await store.upsertSummary(summary, []);
     onProgress(traces);
     spans = [];
     summaries = [];

@@ -20,14 +20,16 @@ export async function recordDiagnosis(
   const diagnosis = diagnose(spans);
   const feedback = (await store.feedbackOf(traceId)).at(-1)?.outcome ?? null;
   const summary = summarize(traceId, spans, diagnosis, feedback);
-  // A diagnosis of more of the trace's spans is stored already: it keeps its annotations too.
-  if (summary && !(await store.upsertSummary(summary))) return diagnosis;
   const createdAt = new Date().toISOString();
   const root = rootOf(spans);
-  await store.replaceAnnotations(traceId, "CODE", [
+  const annotations = [
     ...findingsToAnnotations(traceId, diagnosis.findings, createdAt),
     ...(root ? [verdictAnnotation(traceId, root.spanId, diagnosis, createdAt)] : []),
-  ]);
+  ];
+  // With its summary, in one transaction: a diagnosis of more of the trace's spans, stored already,
+  // keeps both (upsertSummary then writes nothing).
+  if (summary) await store.upsertSummary(summary, annotations);
+  else await store.replaceAnnotations(traceId, "CODE", annotations);
   return diagnosis;
 }
 

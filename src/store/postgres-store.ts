@@ -237,17 +237,23 @@ export class PostgresTraceStore implements TraceStore {
     annotatorKind: AnnotationRecord["annotatorKind"],
     annotations: readonly AnnotationRecord[],
   ): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
-      await this.rows(
-        "DELETE FROM annotations WHERE trace_id = @traceId AND annotator_kind = @annotatorKind",
-        {
-          traceId,
-          annotatorKind,
-        },
-        client,
-      );
-      for (const annotation of annotations) await this.writeAnnotation(annotation, client);
-    });
+    await inTransaction(this.pool, (client) =>
+      this.writeAnnotationsOfKind(traceId, annotatorKind, annotations, client),
+    );
+  }
+
+  private async writeAnnotationsOfKind(
+    traceId: string,
+    annotatorKind: AnnotationRecord["annotatorKind"],
+    annotations: readonly AnnotationRecord[],
+    client: pg.PoolClient,
+  ) {
+    await this.rows(
+      "DELETE FROM annotations WHERE trace_id = @traceId AND annotator_kind = @annotatorKind",
+      { traceId, annotatorKind },
+      client,
+    );
+    for (const annotation of annotations) await this.writeAnnotation(annotation, client);
   }
 
   private async writeAnnotation(annotation: AnnotationRecord, client: pg.Pool | pg.PoolClient) {
@@ -294,7 +300,7 @@ export class PostgresTraceStore implements TraceStore {
     });
   }
 
-  async upsertSummary(summary: TraceSummary): Promise<boolean> {
+  async upsertSummary(summary: TraceSummary, codeAnnotations: readonly AnnotationRecord[]): Promise<boolean> {
     const { findings, documents, ...row } = summary;
     return inTransaction(this.pool, async (client) => {
       const written = await this.rows(
@@ -322,6 +328,7 @@ export class PostgresTraceStore implements TraceStore {
           client,
         );
       }
+      await this.writeAnnotationsOfKind(traceId, "CODE", codeAnnotations, client);
       return true;
     });
   }

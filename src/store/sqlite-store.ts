@@ -178,12 +178,19 @@ export class SqliteTraceStore implements TraceStore {
     annotatorKind: AnnotationRecord["annotatorKind"],
     annotations: readonly AnnotationRecord[],
   ): Promise<void> {
-    this.db.transaction(() => {
-      this.db
-        .prepare("DELETE FROM annotations WHERE trace_id = ? AND annotator_kind = ?")
-        .run(traceId, annotatorKind);
-      for (const annotation of annotations) this.writeAnnotation(annotation);
-    })();
+    this.db.transaction(() => this.writeAnnotationsOfKind(traceId, annotatorKind, annotations))();
+  }
+
+  /** Within a transaction. */
+  private writeAnnotationsOfKind(
+    traceId: string,
+    annotatorKind: AnnotationRecord["annotatorKind"],
+    annotations: readonly AnnotationRecord[],
+  ) {
+    this.db
+      .prepare("DELETE FROM annotations WHERE trace_id = ? AND annotator_kind = ?")
+      .run(traceId, annotatorKind);
+    for (const annotation of annotations) this.writeAnnotation(annotation);
   }
 
   async annotationsOf(traceId: string): Promise<AnnotationRecord[]> {
@@ -215,7 +222,7 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   /** Replaces the trace's summary row, its findings and its documents in one transaction. */
-  async upsertSummary(summary: TraceSummary): Promise<boolean> {
+  async upsertSummary(summary: TraceSummary, codeAnnotations: readonly AnnotationRecord[]): Promise<boolean> {
     const { findings, documents, ...row } = summary;
     return this.db.transaction(() => {
       const written = this.db
@@ -245,6 +252,7 @@ export class SqliteTraceStore implements TraceStore {
           doc.cited ? 1 : 0,
         );
       }
+      this.writeAnnotationsOfKind(summary.traceId, "CODE", codeAnnotations);
       return true;
     })();
   }

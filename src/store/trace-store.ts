@@ -65,10 +65,12 @@ export interface TraceStore {
   feedbackOf(traceId: string): Promise<FeedbackRecord[]>;
   setFeedbackOutcome(traceId: string, outcome: string): Promise<void>;
   /**
-   * Replaces the trace's summary row, its findings and its documents in one transaction; false, and
-   * nothing written, when the stored summary was made from more spans.
+   * Replaces the trace's summary row, its findings, its documents and its CODE annotations (the
+   * diagnosis's) in one transaction; false, and nothing written, when the stored summary was made
+   * from more spans. One transaction: two diagnoses of a trace can overlap, and the one of more spans
+   * must keep both its summary and its annotations.
    */
-  upsertSummary(summary: TraceSummary): Promise<boolean>;
+  upsertSummary(summary: TraceSummary, codeAnnotations: readonly AnnotationRecord[]): Promise<boolean>;
   /** Records the tail-sampling decision about the trace's raw payloads, and why. */
   setSampling(traceId: string, decision: "kept" | "dropped", reason: string): Promise<void>;
   /**

@@ -1,8 +1,10 @@
 import { onServer } from "../../scripts/postgres-database.ts";
 import { afterEach, describe, expect, it } from "vitest";
-import { openTraceStore, type TraceStore } from "../../src/store/trace-store.ts";
+import { openTraceStore, type AnnotationRecord, type TraceStore } from "../../src/store/trace-store.ts";
 import { listTraces, NAMED_QUERIES, traceFiltersSchema } from "../../src/store/queries.ts";
 import { recordDiagnosis } from "../../src/lifecycle/trace-completion.ts";
+import { summarize } from "../../src/lifecycle/trace-summary.ts";
+import { diagnose } from "../../src/diagnosis/index.ts";
 import { enforceRetention } from "../../src/lifecycle/retention.ts";
 import { healthyTrace, wrongStorySentBy, asSentBy } from "../helpers/trace-builder.ts";
 import { newStoreLocation, STORE_ENGINES } from "../helpers/stores.ts";
@@ -122,6 +124,37 @@ describe.each(STORE_ENGINES)("the %s trace store", (engine) => {
       expect(row.p95_ms).toBe(percentile(durations, 95));
       expect(row.p95_ms).toBeGreaterThan(0);
     }
+  });
+
+  it("writes a summary and its diagnosis's annotations in one transaction, or neither", async () => {
+    const store = await emptyStore(engine);
+    const spans = wrongStorySentBy(WRONG);
+    await store.addSpans(spans);
+    await store.upsertAnnotation({ ...HUMAN_NOTE, traceId: WRONG });
+    const summary = summarize(WRONG, spans, diagnose(spans), null);
+    if (!summary) throw new Error("the wrong story has a root: it has a summary");
+    const verdict = (label: string): AnnotationRecord => ({
+      ...HUMAN_NOTE,
+      traceId: WRONG,
+      name: "verdict",
+      annotatorKind: "CODE",
+      label,
+    });
+    const labels = async () => (await store.annotationsOf(WRONG)).map((annotation) => annotation.label);
+
+    // An annotation the store refuses (it has no name) takes the summary down with it.
+    const unnamed = { ...verdict("unsupported"), name: null } as unknown as AnnotationRecord;
+    await expect(store.upsertSummary(summary, [unnamed])).rejects.toThrow();
+    expect(await store.summarizedSpanCount(WRONG)).toBeUndefined();
+    expect(await labels()).toEqual(["checked"]);
+
+    expect(await store.upsertSummary(summary, [verdict("unsupported")])).toBe(true);
+    expect(await labels()).toEqual(["checked", "unsupported"]);
+    // A summary of fewer spans than the stored one writes neither.
+    const fewer = { ...summary, spanCount: summary.spanCount - 1 };
+    expect(await store.upsertSummary(fewer, [verdict("supported")])).toBe(false);
+    expect(await labels()).toEqual(["checked", "unsupported"]);
+    expect(await store.summarizedSpanCount(WRONG)).toBe(spans.length);
   });
 
   it("keeps feedback, and a sampling decision across a new summary; a kept trace stays kept", async () => {
