@@ -37,7 +37,7 @@ const SEED = 20_261_127;
 /**
  * The same spans written three ways, each into a fresh store: raw prepared INSERTs of pre-serialized
  * rows (the floor), the in-process exporter fed SDK spans, and the OTLP/HTTP receiver fed protobuf
- * (its senders generate the same spans from the same seed, in their own thread).
+ * (its senders generate the same spans from the same seed, in a process of their own).
  * The spans are as an SDK finishes them, raw payloads included (what another service posts over OTLP),
  * so the rows are the heavy ones: about 2.4 KB of attributes on average, 20 KB on a synthesis LLM span.
  */
@@ -217,10 +217,6 @@ async function exporterWrites(spanCount: number, path: string): Promise<IngestRu
 }
 
 /**
- * A few concurrent senders in a worker thread POST protobuf batches to the receiver in this thread,
- * until its queue has drained into the store. The event-loop delay is what other requests would wait.
- */
-/**
  * Starts the OTLP senders' process (scripts/bench/otlp-senders.ts), which lowers the priority of every
  * thread of its own once ready. As a thread of the receiver's process, the senders' garbage was
  * collected by the V8 helper threads the receiver shares, at normal priority.
@@ -243,6 +239,10 @@ async function messageFrom(senders: ChildProcess): Promise<SendersMessage> {
   return (await Promise.race([message, exit]))[0];
 }
 
+/**
+ * A few concurrent senders in a process of their own POST protobuf batches to the receiver in this
+ * thread, until its queue has drained into the store. The event-loop delay is what other requests would wait.
+ */
 async function otlpPosts(
   spanCount: number,
   stores: BenchStores,

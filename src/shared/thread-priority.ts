@@ -9,7 +9,8 @@ import { constants, getPriority, setPriority } from "node:os";
  * starts none the process shares (libuv's pool is started by its first user, the main thread in
  * `serve`).
  */
-export function runInBackground(priority: number = constants.priority.PRIORITY_BELOW_NORMAL): void {
+export function runInBackground(): void {
+  const priority = constants.priority.PRIORITY_BELOW_NORMAL;
   try {
     const threadId = Number(readlinkSync("/proc/thread-self").split("/").at(-1));
     if (Number.isInteger(threadId) && getPriority(threadId) < priority) setPriority(threadId, priority);

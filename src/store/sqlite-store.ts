@@ -221,7 +221,6 @@ export class SqliteTraceStore implements TraceStore {
       .all(traceId) as FeedbackRecord[];
   }
 
-  /** Replaces the trace's summary row, its findings and its documents in one transaction. */
   async upsertSummary(summary: TraceSummary, codeAnnotations: readonly AnnotationRecord[]): Promise<boolean> {
     const { findings, documents, ...row } = summary;
     return this.db.transaction(() => {
