@@ -7,9 +7,14 @@ import type { Config } from "../shared/config.ts";
 
 export type Format = "json" | "protobuf";
 
+/** The Content-Encodings OTLP/HTTP defines. */
+export type Encoding = "identity" | "gzip";
+
 export interface WorkerSettings {
   storePath: string;
   capacity: number;
+  /** Limit on a request body once decompressed. */
+  maxBodyBytes: number;
   /** Governance settings: keys, the restricted store, sampling. */
   config: Config;
 }
@@ -32,14 +37,23 @@ export interface WriterReply {
   lost?: string;
 }
 
+/**
+ * A request body reaches the worker as the API's thread reads it, chunk by chunk (each chunk's memory
+ * moves, no copy), then `ingest` says how to read it, or `discard` that it will never be complete.
+ */
 export type IngestRequest =
-  { kind: "ingest"; id: number; format: Format; body: Uint8Array } | { kind: "flush"; id: number };
+  | { kind: "chunk"; id: number; bytes: Uint8Array }
+  | { kind: "ingest"; id: number; format: Format; encoding: Encoding }
+  | { kind: "discard"; id: number }
+  | { kind: "flush"; id: number };
 
 export type IngestAnswer =
   /** Stored: `traceIds` are the traces the request's spans belong to. */
   | { kind: "answer"; id: number; rejected: number; errorMessage: string; traceIds: string[] }
   | { kind: "answer"; id: number; error: string }
   | { kind: "answer"; id: number; full: number }
+  /** Over `maxBodyBytes` once decompressed. */
+  | { kind: "answer"; id: number; tooLarge: true }
   /** Written by the main thread when the worker died before answering. */
   | { kind: "answer"; id: number; failed: string };
 

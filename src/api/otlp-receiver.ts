@@ -3,7 +3,15 @@ import { log } from "../instrumentation/log.ts";
 import type { Worker } from "node:worker_threads";
 import { encodeExportTraceServiceResponse } from "../store/otlp-protobuf.ts";
 import type { TraceStore } from "../store/trace-store.ts";
-import type { Format, IngestAnswer, IngestReply, IngestRequest, WorkerSettings } from "./otlp-ingest.ts";
+import type { IncomingMessage } from "node:http";
+import type {
+  Encoding,
+  Format,
+  IngestAnswer,
+  IngestReply,
+  IngestRequest,
+  WorkerSettings,
+} from "./otlp-ingest.ts";
 import { startModuleWorker } from "../shared/worker-thread.ts";
 import { runnableModule } from "../shared/module-form.ts";
 import { ApiError, sendApiError } from "./errors.ts";
@@ -12,7 +20,7 @@ import type { Config } from "../shared/config.ts";
 export interface OtlpReceiverOptions {
   /** Accepted spans not yet written; a request that would exceed it gets a retryable 429. */
   maxQueuedSpans?: number;
-  /** Limit on the (decompressed) request body; larger ones get a 413. */
+  /** Limit on the request body, as sent and decompressed; larger ones get a 413. */
   maxBodyBytes?: number;
   /** Called once a request's spans are committed, with the traces they belong to. */
   onStored?: (traceIds: readonly string[]) => void;
@@ -29,6 +37,7 @@ export interface OtlpReceiver {
 }
 
 const FORMATS = { "application/json": "json", "application/x-protobuf": "protobuf" } as const;
+const ENCODINGS = { identity: "identity", gzip: "gzip" } as const;
 
 const RETRY_AFTER_SECONDS = 1;
 
@@ -50,7 +59,12 @@ export function createOtlpReceiver(
     // A failed worker answers 503 for a while, then the next request starts a new one.
     if (!started || (started.failed && Date.now() > started.failed.at + RETRY_AFTER_SECONDS * 1000))
       // The configured location, credentials included: `store.location` is fit for messages only.
-      started = new IngestWorker({ storePath: config.traceStore, capacity: maxQueuedSpans, config });
+      started = new IngestWorker({
+        storePath: config.traceStore,
+        capacity: maxQueuedSpans,
+        maxBodyBytes,
+        config,
+      });
     return started;
   };
   const router = express.Router();
@@ -63,18 +77,22 @@ export function createOtlpReceiver(
 
   router.post(
     "/v1/traces",
-    // Refuse an unsupported Content-Type, or a full queue, before reading the body.
+    // Refuse an unsupported Content-Type or Content-Encoding, or a full queue, before reading the body.
     (req, res, next) => {
       requestFormat(req);
+      requestEncoding(req);
       const queued = started?.queued ?? 0;
       if (queued >= maxQueuedSpans) throw queueFull(res, queued);
       next();
     },
-    express.raw({ type: () => true, limit: maxBodyBytes }),
     async (req, res) => {
       const format = requestFormat(req);
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const answer = await worker().ingest(format, body);
+      const answer = await worker().ingest(req, format, requestEncoding(req), maxBodyBytes);
+      if ("tooLarge" in answer) {
+        // The rest of the body stays unread: the connection cannot carry another request.
+        res.set("Connection", "close");
+        throw new ApiError(413, "payload_too_large", `body exceeds ${maxBodyBytes} bytes`);
+      }
       if ("error" in answer) throw new ApiError(400, "invalid_otlp", answer.error);
       if ("failed" in answer) {
         log.error({ reason: answer.failed }, "OTLP spans not stored; the sender was told to retry");
@@ -98,7 +116,7 @@ export function createOtlpReceiver(
           .send(Buffer.from(encodeExportTraceServiceResponse(partialSuccess)));
     },
   );
-  router.use(otlpErrorHandler(maxBodyBytes));
+  router.use(otlpErrorHandler);
 
   return {
     router,
@@ -122,22 +140,18 @@ function requestFormat(req: Request): Format {
   );
 }
 
-/** Body-reading failures in the API's error shape: too large, unknown Content-Encoding, corrupt gzip. */
-function otlpErrorHandler(maxBodyBytes: number): ErrorRequestHandler {
-  return (err, _req, res, next) => {
-    if (err instanceof ApiError) return sendApiError(res, err);
-    if (err?.type === "entity.too.large")
-      return sendApiError(res, new ApiError(413, "payload_too_large", `body exceeds ${maxBodyBytes} bytes`));
-    if (err?.type === "encoding.unsupported")
-      return sendApiError(
-        res,
-        new ApiError(415, "unsupported_encoding", "Content-Encoding must be gzip or identity"),
-      );
-    if (err?.status === 400)
-      return sendApiError(res, new ApiError(400, "invalid_otlp", `body could not be read: ${err.message}`));
-    next(err);
-  };
+function requestEncoding(req: Request): Encoding {
+  const encoding =
+    ENCODINGS[(req.headers["content-encoding"] ?? "identity").trim().toLowerCase() as Encoding];
+  if (encoding) return encoding;
+  throw new ApiError(415, "unsupported_encoding", "Content-Encoding must be gzip or identity");
 }
+
+/** The receiver's refusals in the API's error shape. */
+const otlpErrorHandler: ErrorRequestHandler = (err, _req, res, next) => {
+  if (err instanceof ApiError) return sendApiError(res, err);
+  next(err);
+};
 
 /**
  * The main thread's side of the ingest worker: one request in flight per export, answered when the
@@ -180,20 +194,60 @@ class IngestWorker {
     this.waiting.clear();
   }
 
-  ingest(format: Format, body: Buffer): Promise<IngestAnswer> {
+  async ingest(
+    body: IncomingMessage,
+    format: Format,
+    encoding: Encoding,
+    maxBodyBytes: number,
+  ): Promise<IngestAnswer> {
     const id = this.nextId++;
-    if (this.failed) return Promise.resolve({ kind: "answer", id, failed: this.failed.reason });
-    // A large body owns its memory and moves to the worker without a copy; a small one may share
-    // Node's buffer pool, which must not be transferred.
-    const { buffer } = body;
-    const owned = buffer instanceof ArrayBuffer && body.byteLength === buffer.byteLength;
-    const bytes = owned ? new Uint8Array(buffer) : new Uint8Array(body);
+    const sent = await this.sendBody(id, body, maxBodyBytes);
+    if (sent !== "sent") {
+      this.post({ kind: "discard", id });
+      return { kind: "answer", id, ...sent };
+    }
+    if (this.failed) return { kind: "answer", id, failed: this.failed.reason };
     return new Promise((resolve) => {
       this.waiting.set(id, resolve as (reply: IngestAnswer | { kind: "flushed" }) => void);
-      this.worker.postMessage({ kind: "ingest", id, format, body: bytes } satisfies IngestRequest, [
-        bytes.buffer,
-      ]);
+      this.post({ kind: "ingest", id, format, encoding });
     });
+  }
+
+  /**
+   * Moves the body to the worker chunk by chunk as it arrives, so that the API's thread never holds
+   * a whole one: the memory of assembled bodies set off garbage collections on this thread that
+   * delayed its event loop.
+   */
+  private sendBody(
+    id: number,
+    body: IncomingMessage,
+    maxBodyBytes: number,
+  ): Promise<"sent" | { tooLarge: true } | { error: string }> {
+    return new Promise((resolve) => {
+      let received = 0;
+      const onChunk = (chunk: Buffer) => {
+        received += chunk.byteLength;
+        if (received > maxBodyBytes) {
+          body.off("data", onChunk).pause();
+          return resolve({ tooLarge: true });
+        }
+        // A chunk read from the socket owns its memory and moves without a copy; one that shares
+        // Node's buffer pool must not be transferred.
+        const { buffer } = chunk;
+        const owned = buffer instanceof ArrayBuffer && chunk.byteLength === buffer.byteLength;
+        const bytes = owned ? new Uint8Array(buffer) : new Uint8Array(chunk);
+        this.post({ kind: "chunk", id, bytes }, [bytes.buffer]);
+      };
+      body
+        .on("data", onChunk)
+        .once("end", () => resolve("sent"))
+        .once("error", (error) => resolve({ error: `body could not be read: ${error.message}` }))
+        .once("close", () => resolve({ error: "body could not be read: the request was aborted" }));
+    });
+  }
+
+  private post(request: IngestRequest, transfer: ArrayBuffer[] = []) {
+    this.worker.postMessage(request, transfer);
   }
 
   async close(): Promise<void> {
@@ -207,7 +261,7 @@ class IngestWorker {
     if (this.failed) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiting.set(id, () => resolve());
-      this.worker.postMessage({ kind: "flush", id } satisfies IngestRequest);
+      this.post({ kind: "flush", id });
     });
   }
 }

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import type { Server } from "node:http";
+import { request, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -130,6 +130,37 @@ function post(url: string, body: string | Uint8Array, headers: Record<string, st
 const JSON_TYPE = { "content-type": "application/json" };
 
 /**
+ * Posts a body in pieces, without Content-Length (chunked), pausing between them; stops writing once
+ * the server has answered.
+ */
+async function postInPieces(url: string, pieces: Uint8Array[], headers: Record<string, string>) {
+  const sending = request(`${url}/v1/traces`, {
+    method: "POST",
+    headers: { connection: "close", ...headers },
+  });
+  // The server may answer and close before the last piece: that is not this helper's failure.
+  sending.on("error", () => {});
+  const answered = once(sending, "response") as Promise<[IncomingMessage]>;
+  let answer: IncomingMessage | undefined;
+  void answered.then(([response]) => (answer = response));
+  for (const piece of pieces) {
+    if (answer) break;
+    sending.write(piece);
+    await sleep(5);
+  }
+  sending.end();
+  const [response] = await answered;
+  let text = "";
+  for await (const chunk of response) text += chunk;
+  return { status: response.statusCode, connection: response.headers.connection, text };
+}
+
+function piecesOf(bytes: Uint8Array, count: number): Uint8Array[] {
+  const size = Math.ceil(bytes.byteLength / count);
+  return Array.from({ length: count }, (_, index) => bytes.subarray(index * size, (index + 1) * size));
+}
+
+/**
  * Bodies with an attribute value nested 20,000 deep, built once before any receiver starts: the
  * protobuf takes a second or more to build on a busy machine, time a test would block the server for.
  */
@@ -237,6 +268,60 @@ describe("OTLP/HTTP receiver", () => {
     expect((await running.store.spansOf(traceId)).map((span) => [span.name, span.service])).toEqual([
       ["span 0", "in-process-sdk"],
     ]);
+  });
+
+  it("reads a body that arrives in pieces, without Content-Length, gzip-compressed or not", async () => {
+    const traceId = "66666666666666666666666666666666";
+    const plain = [0, 1, 2].map((index) => spanRecord(index, { traceId, name: `plain ${index}` }));
+    const zipped = [3, 4].map((index) => spanRecord(index, { traceId, name: `zipped ${index}` }));
+    const plainBody = Buffer.from(JSON.stringify(toOtlpJson(plain)));
+    const zippedBody = gzipSync(JSON.stringify(toOtlpJson(zipped)));
+
+    const answers = [
+      await postInPieces(running.url, piecesOf(plainBody, 12), JSON_TYPE),
+      await postInPieces(running.url, piecesOf(zippedBody, 5), { ...JSON_TYPE, "content-encoding": "gzip" }),
+    ];
+
+    expect(answers.map((answer) => [answer.status, answer.text])).toEqual([
+      [200, "{}"],
+      [200, "{}"],
+    ]);
+    await running.receiver.flush();
+    expect((await running.store.spansOf(traceId)).map((span) => span.name).sort()).toEqual([
+      "plain 0",
+      "plain 1",
+      "plain 2",
+      "zipped 3",
+      "zipped 4",
+    ]);
+  });
+
+  it("forgets a body whose sender goes away, and goes on serving", async () => {
+    const traceId = "77777777777777777777777777777777";
+    const body = Buffer.from(JSON.stringify(toOtlpJson([spanRecord(0, { traceId })])));
+    const sending = request(`${running.url}/v1/traces`, { method: "POST", headers: JSON_TYPE });
+    sending.on("error", () => {});
+    sending.write(body.subarray(0, body.byteLength >> 1));
+    await sleep(50);
+    const closed = new Promise((resolve) => sending.on("close", resolve));
+    sending.destroy();
+    await closed;
+
+    const response = await post(running.url, body, JSON_TYPE);
+
+    expect(response.status).toBe(200);
+    await running.receiver.flush();
+    expect(await running.store.spansOf(traceId)).toHaveLength(1);
+  });
+
+  it("answers 415 to a Content-Encoding OTLP/HTTP does not define, before reading the body", async () => {
+    for (const encoding of ["deflate", "br", "x-unknown"]) {
+      const response = await post(running.url, "{}", { ...JSON_TYPE, "content-encoding": encoding });
+      expect(response.status, encoding).toBe(415);
+      expect(await response.json()).toEqual({
+        error: { code: "unsupported_encoding", message: "Content-Encoding must be gzip or identity" },
+      });
+    }
   });
 
   it("answers 415 to a content type OTLP/HTTP does not define", async () => {
@@ -428,6 +513,19 @@ describe("OTLP/HTTP receiver limits", () => {
         error: { code: "payload_too_large", message: "body exceeds 1024 bytes" },
       });
     }
+  });
+
+  it("answers 413 to a body that grows over maxBodyBytes as it arrives, and closes the connection", async () => {
+    running = await startReceiver({ maxBodyBytes: 1024 });
+    const big = Buffer.from(JSON.stringify({ resourceSpans: [], padding: "x".repeat(4000) }));
+
+    const answer = await postInPieces(running.url, piecesOf(big, 8), JSON_TYPE);
+
+    expect(answer.status).toBe(413);
+    expect(answer.connection).toBe("close");
+    expect(JSON.parse(answer.text)).toEqual({
+      error: { code: "payload_too_large", message: "body exceeds 1024 bytes" },
+    });
   });
 
   it("answers 429 with Retry-After instead of queueing more than maxQueuedSpans", async () => {
