@@ -36,8 +36,15 @@ export interface OtlpReceiver {
   queuedSpans(): number;
 }
 
-const FORMATS = { "application/json": "json", "application/x-protobuf": "protobuf" } as const;
-const ENCODINGS = { identity: "identity", gzip: "gzip" } as const;
+// Maps, not object literals: a header such as `constructor` must not find Object's.
+const FORMATS = new Map<string, Format>([
+  ["application/json", "json"],
+  ["application/x-protobuf", "protobuf"],
+]);
+const ENCODINGS = new Map<string, Encoding>([
+  ["identity", "identity"],
+  ["gzip", "gzip"],
+]);
 
 const RETRY_AFTER_SECONDS = 1;
 
@@ -131,7 +138,7 @@ export function createOtlpReceiver(
 
 function requestFormat(req: Request): Format {
   const mediaType = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-  const format = FORMATS[mediaType as keyof typeof FORMATS];
+  const format = FORMATS.get(mediaType);
   if (format) return format;
   throw new ApiError(
     415,
@@ -141,8 +148,7 @@ function requestFormat(req: Request): Format {
 }
 
 function requestEncoding(req: Request): Encoding {
-  const encoding =
-    ENCODINGS[(req.headers["content-encoding"] ?? "identity").trim().toLowerCase() as Encoding];
+  const encoding = ENCODINGS.get((req.headers["content-encoding"] ?? "identity").trim().toLowerCase());
   if (encoding) return encoding;
   throw new ApiError(415, "unsupported_encoding", "Content-Encoding must be gzip or identity");
 }

@@ -315,7 +315,7 @@ describe("OTLP/HTTP receiver", () => {
   });
 
   it("answers 415 to a Content-Encoding OTLP/HTTP does not define, before reading the body", async () => {
-    for (const encoding of ["deflate", "br", "x-unknown"]) {
+    for (const encoding of ["deflate", "br", "x-unknown", "constructor"]) {
       const response = await post(running.url, "{}", { ...JSON_TYPE, "content-encoding": encoding });
       expect(response.status, encoding).toBe(415);
       expect(await response.json()).toEqual({
@@ -325,14 +325,16 @@ describe("OTLP/HTTP receiver", () => {
   });
 
   it("answers 415 to a content type OTLP/HTTP does not define", async () => {
-    const response = await post(running.url, "resourceSpans", { "content-type": "text/plain" });
-    expect(response.status).toBe(415);
-    expect(await response.json()).toEqual({
-      error: {
-        code: "unsupported_media_type",
-        message: "OTLP/HTTP takes application/x-protobuf or application/json",
-      },
-    });
+    for (const type of ["text/plain", "constructor", "__proto__"]) {
+      const response = await post(running.url, "resourceSpans", { "content-type": type });
+      expect(response.status, type).toBe(415);
+      expect(await response.json()).toEqual({
+        error: {
+          code: "unsupported_media_type",
+          message: "OTLP/HTTP takes application/x-protobuf or application/json",
+        },
+      });
+    }
   });
 
   it("answers 400 invalid_otlp to bodies that are not OTLP", async () => {
