@@ -30,8 +30,8 @@ const ENTRY_POINTS = [
   "scripts/bench/overhead.ts",
   "scripts/bench/otlp-senders.ts",
 ];
-/** A native addon, and pg's optional native driver, which this project does not install. */
-const EXTERNAL = ["better-sqlite3", "pg-native"];
+/** Native addons (better-sqlite3, koffi), and pg's optional native driver, which this project does not install. */
+const EXTERNAL = ["better-sqlite3", "koffi", "pg-native"];
 
 /**
  * Builds dist/. Unchanged files are left alone, for the processes running from them; files no

@@ -18,6 +18,7 @@ import { toReadableSpan } from "../../src/telemetry/readable-span.ts";
 import { batchesOf, collectGarbage, EventLoopDelay, progress, significant } from "./stats.ts";
 import { loadConfig } from "../../src/shared/config.ts";
 import { isPostgresUrl } from "../../src/shared/postgres.ts";
+import { answerPromptly } from "../../src/shared/thread-priority.ts";
 import type { BenchStores } from "./stores.ts";
 
 export interface IngestResult {
@@ -188,6 +189,8 @@ async function rawInserts(spans: readonly SpanRecord[], path: string): Promise<n
  * all 50,000 spans, the benchmark's own garbage collections set the p99).
  */
 async function exporterWrites(spanCount: number, path: string): Promise<IngestRun> {
+  // As in otlpPosts: in `serve` the exporter writes on the API's thread.
+  answerPromptly();
   const exporter = new StoreSpanExporter(path);
   const exportBatch = (batch: ReadableSpan[]) =>
     new Promise<void>((resolve, reject) =>
@@ -251,6 +254,8 @@ async function otlpPosts(
   replicaCount = 1,
 ): Promise<OtlpRun> {
   const store = await openTraceStore(path);
+  // This thread stands for `serve`'s API thread, which listenApi lets answer promptly.
+  answerPromptly();
   // Governance on, as in production: the receiver governs what it stores.
   const config = loadConfig(stores.env(path));
   const replicas = await Promise.all(

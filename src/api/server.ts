@@ -21,6 +21,7 @@ import { BearerTokens } from "../shared/bearer-tokens.ts";
 import { isPostgresUrl, redactedUrl } from "../shared/postgres.ts";
 import { createViewer } from "../viewer/index.ts";
 import type { WhatIfService } from "../viewer/what-if-page.ts";
+import { answerPromptly } from "../shared/thread-priority.ts";
 import {
   isNamedQuery,
   listTraces,
@@ -214,6 +215,8 @@ export async function listenApi(
   port: number,
   host: string,
 ): Promise<{ server: Server; url: string }> {
+  // This thread answers requests: it takes a core the moment it wakes, from the ingest threads too.
+  answerPromptly();
   const server = app.listen(port, host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
