@@ -47,6 +47,7 @@ const ENCODINGS = new Map<string, Encoding>([
 ]);
 
 const RETRY_AFTER_SECONDS = 1;
+const RECEIVER_CLOSED = "the receiver closed";
 
 /**
  * An OTLP/HTTP trace receiver (JSON or protobuf, gzip or not) that feeds the local trace store: a
@@ -76,6 +77,12 @@ export function createOtlpReceiver(
   };
   const router = express.Router();
 
+  const tooLarge = (req: Request, res: Response) => {
+    // A body left unread: the connection cannot carry another request.
+    if (!req.complete) res.set("Connection", "close");
+    return new ApiError(413, "payload_too_large", `body exceeds ${maxBodyBytes} bytes`);
+  };
+
   const queueFull = (res: Response, queued: number) => {
     res.set("Retry-After", String(RETRY_AFTER_SECONDS));
     const message = `the ingest queue holds ${queued} of at most ${maxQueuedSpans} spans; retry later`;
@@ -84,10 +91,12 @@ export function createOtlpReceiver(
 
   router.post(
     "/v1/traces",
-    // Refuse an unsupported Content-Type or Content-Encoding, or a full queue, before reading the body.
+    // Refuse an unsupported Content-Type or Content-Encoding, a body declared too large, or a full
+    // queue, before reading the body.
     (req, res, next) => {
       requestFormat(req);
       requestEncoding(req);
+      if (Number(req.headers["content-length"]) > maxBodyBytes) throw tooLarge(req, res);
       const queued = started?.queued ?? 0;
       if (queued >= maxQueuedSpans) throw queueFull(res, queued);
       next();
@@ -95,11 +104,7 @@ export function createOtlpReceiver(
     async (req, res) => {
       const format = requestFormat(req);
       const answer = await worker().ingest(req, format, requestEncoding(req), maxBodyBytes);
-      if ("tooLarge" in answer) {
-        // The rest of the body stays unread: the connection cannot carry another request.
-        res.set("Connection", "close");
-        throw new ApiError(413, "payload_too_large", `body exceeds ${maxBodyBytes} bytes`);
-      }
+      if ("tooLarge" in answer) throw tooLarge(req, res);
       if ("error" in answer) throw new ApiError(400, "invalid_otlp", answer.error);
       if ("failed" in answer) {
         log.error({ reason: answer.failed }, "OTLP spans not stored; the sender was told to retry");
@@ -148,7 +153,8 @@ function requestFormat(req: Request): Format {
 }
 
 function requestEncoding(req: Request): Encoding {
-  const encoding = ENCODINGS.get((req.headers["content-encoding"] ?? "identity").trim().toLowerCase());
+  // An empty header, as body-parser took it, means identity.
+  const encoding = ENCODINGS.get((req.headers["content-encoding"] || "identity").trim().toLowerCase());
   if (encoding) return encoding;
   throw new ApiError(415, "unsupported_encoding", "Content-Encoding must be gzip or identity");
 }
@@ -213,6 +219,7 @@ class IngestWorker {
       return { kind: "answer", id, ...sent };
     }
     if (this.failed) return { kind: "answer", id, failed: this.failed.reason };
+    if (this.closing) return { kind: "answer", id, failed: RECEIVER_CLOSED };
     return new Promise((resolve) => {
       this.waiting.set(id, resolve as (reply: IngestAnswer | { kind: "flushed" }) => void);
       this.post({ kind: "ingest", id, format, encoding });
@@ -260,6 +267,9 @@ class IngestWorker {
     await this.flush();
     this.closing = true;
     await this.worker.terminate();
+    // A request whose body was still arriving gets its answer: the receiver is gone.
+    for (const [id, resolve] of this.waiting) resolve({ kind: "answer", id, failed: RECEIVER_CLOSED });
+    this.waiting.clear();
   }
 
   flush(): Promise<void> {

@@ -1,6 +1,7 @@
 import { readFileSync, readlinkSync } from "node:fs";
+import { createRequire } from "node:module";
 import { arch, constants, getPriority, setPriority } from "node:os";
-import koffi from "koffi";
+import type Koffi from "koffi";
 
 /**
  * Lowers the calling thread's CPU priority (never raises it), for background work that must not keep
@@ -33,7 +34,8 @@ const SYS_SCHED_SETATTR: Partial<Record<string, number>> = { x64: 314, arm64: 27
  * priority: a woken API thread waited behind two of them, 3 to 8 ms, while the ingest threads kept
  * both cores busy. A thread with a shorter slice preempts at once (Linux 6.12 and later), so this
  * one asks for the shortest, 100 µs. Its CPU share is unchanged, and threads and processes it starts
- * get the default slice back. Returns whether the kernel took it: elsewhere this does nothing.
+ * get the default slice back. Returns whether the kernel accepted the call (one before 6.12 accepts
+ * it and keeps its own slice); elsewhere this does nothing.
  */
 export function answerPromptly(): boolean {
   const syscallNumber = SYS_SCHED_SETATTR[arch()];
@@ -49,10 +51,14 @@ export function answerPromptly(): boolean {
     attributes.writeBigUInt64LE(SCHED_FLAG_RESET_ON_FORK, 8);
     attributes.writeInt32LE(getPriority(threadId), 16);
     attributes.writeBigUInt64LE(PROMPT_SLICE_NS, 24);
+    // Loaded here, not imported: without its native binary (an unsupported platform, optional
+    // packages left out) koffi throws as it loads, and this must then do nothing.
+    const koffi = createRequire(import.meta.url)("koffi") as typeof Koffi;
     const syscall = koffi.load(null).func("long syscall(long number, ...)");
-    return syscall(syscallNumber, "int", 0, "void *", attributes, "unsigned int", 0) === 0;
+    // The variadic arguments are read as longs.
+    return syscall(syscallNumber, "long", 0, "void *", attributes, "long", 0) === 0;
   } catch {
-    // No /proc, no libc to call, or a kernel without sched_setattr.
+    // No /proc, no koffi, no libc to call, or a kernel without sched_setattr.
     return false;
   }
 }

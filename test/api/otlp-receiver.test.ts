@@ -314,6 +314,17 @@ describe("OTLP/HTTP receiver", () => {
     expect(await running.store.spansOf(traceId)).toHaveLength(1);
   });
 
+  it("takes an empty Content-Encoding as identity", async () => {
+    const traceId = "88888888888888888888888888888888";
+    const body = JSON.stringify(toOtlpJson([spanRecord(0, { traceId })]));
+
+    const response = await post(running.url, body, { ...JSON_TYPE, "content-encoding": "" });
+
+    expect(response.status).toBe(200);
+    await running.receiver.flush();
+    expect(await running.store.spansOf(traceId)).toHaveLength(1);
+  });
+
   it("answers 415 to a Content-Encoding OTLP/HTTP does not define, before reading the body", async () => {
     for (const encoding of ["deflate", "br", "x-unknown", "constructor"]) {
       const response = await post(running.url, "{}", { ...JSON_TYPE, "content-encoding": encoding });
@@ -528,6 +539,24 @@ describe("OTLP/HTTP receiver limits", () => {
     expect(JSON.parse(answer.text)).toEqual({
       error: { code: "payload_too_large", message: "body exceeds 1024 bytes" },
     });
+  });
+
+  it("answers a request whose body was still arriving when the receiver closed", async () => {
+    running = await startReceiver();
+    // The ingest worker starts with the first export.
+    expect((await post(running.url, JSON.stringify({ resourceSpans: [] }), JSON_TYPE)).status).toBe(200);
+    const sending = request(`${running.url}/v1/traces`, { method: "POST", headers: JSON_TYPE });
+    sending.on("error", () => {});
+    const answered = once(sending, "response") as Promise<[IncomingMessage]>;
+    sending.write('{"resourceSpans":');
+    await sleep(50);
+
+    await running.receiver.close();
+    sending.end("[]}");
+    const [response] = await answered;
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers["retry-after"]).toBe("1");
   });
 
   it("answers 429 with Retry-After instead of queueing more than maxQueuedSpans", async () => {
