@@ -89,45 +89,36 @@ export function createOtlpReceiver(
     return new ApiError(429, "queue_full", message);
   };
 
-  router.post(
-    "/v1/traces",
+  router.post("/v1/traces", async (req, res) => {
     // Refuse an unsupported Content-Type or Content-Encoding, a body declared too large, or a full
     // queue, before reading the body.
-    (req, res, next) => {
-      requestFormat(req);
-      requestEncoding(req);
-      if (Number(req.headers["content-length"]) > maxBodyBytes) throw tooLarge(req, res);
-      const queued = started?.queued ?? 0;
-      if (queued >= maxQueuedSpans) throw queueFull(res, queued);
-      next();
-    },
-    async (req, res) => {
-      const format = requestFormat(req);
-      const answer = await worker().ingest(req, format, requestEncoding(req), maxBodyBytes);
-      if ("tooLarge" in answer) throw tooLarge(req, res);
-      if ("error" in answer) throw new ApiError(400, "invalid_otlp", answer.error);
-      if ("failed" in answer) {
-        log.error({ reason: answer.failed }, "OTLP spans not stored; the sender was told to retry");
-        res.set("Retry-After", String(RETRY_AFTER_SECONDS));
-        throw new ApiError(
-          503,
-          "ingest_unavailable",
-          `the ingest worker failed (${answer.failed}); retry later`,
-        );
-      }
-      if ("full" in answer) throw queueFull(res, answer.full);
-      // OTLP/HTTP answers in the request's encoding; partialSuccess is set only when spans were rejected.
-      const { rejected, errorMessage, traceIds } = answer;
-      options.onStored?.(traceIds);
-      const partialSuccess = rejected > 0 ? { rejectedSpans: rejected, errorMessage } : undefined;
-      if (format === "json")
-        res.json(partialSuccess ? { partialSuccess: { rejectedSpans: String(rejected), errorMessage } } : {});
-      else
-        res
-          .type("application/x-protobuf")
-          .send(Buffer.from(encodeExportTraceServiceResponse(partialSuccess)));
-    },
-  );
+    const format = requestFormat(req);
+    const encoding = requestEncoding(req);
+    if (Number(req.headers["content-length"]) > maxBodyBytes) throw tooLarge(req, res);
+    const queued = started?.queued ?? 0;
+    if (queued >= maxQueuedSpans) throw queueFull(res, queued);
+    const answer = await worker().ingest(req, format, encoding);
+    if ("tooLarge" in answer) throw tooLarge(req, res);
+    if ("error" in answer) throw new ApiError(400, "invalid_otlp", answer.error);
+    if ("failed" in answer) {
+      log.error({ reason: answer.failed }, "OTLP spans not stored; the sender was told to retry");
+      res.set("Retry-After", String(RETRY_AFTER_SECONDS));
+      throw new ApiError(
+        503,
+        "ingest_unavailable",
+        `the ingest worker failed (${answer.failed}); retry later`,
+      );
+    }
+    if ("full" in answer) throw queueFull(res, answer.full);
+    // OTLP/HTTP answers in the request's encoding; partialSuccess is set only when spans were rejected.
+    const { rejected, errorMessage, traceIds } = answer;
+    options.onStored?.(traceIds);
+    const partialSuccess = rejected > 0 ? { rejectedSpans: rejected, errorMessage } : undefined;
+    if (format === "json")
+      res.json(partialSuccess ? { partialSuccess: { rejectedSpans: String(rejected), errorMessage } } : {});
+    else
+      res.type("application/x-protobuf").send(Buffer.from(encodeExportTraceServiceResponse(partialSuccess)));
+  });
   router.use(otlpErrorHandler);
 
   return {
@@ -179,7 +170,7 @@ class IngestWorker {
   /** Why and when the worker stopped on its own, if it did: it then answers every request with this. */
   failed: { reason: string; at: number } | undefined;
 
-  constructor(settings: WorkerSettings) {
+  constructor(private readonly settings: WorkerSettings) {
     this.worker = startModuleWorker(runnableModule("src/api/otlp-ingest-worker"), {
       workerData: settings,
     });
@@ -206,14 +197,9 @@ class IngestWorker {
     this.waiting.clear();
   }
 
-  async ingest(
-    body: IncomingMessage,
-    format: Format,
-    encoding: Encoding,
-    maxBodyBytes: number,
-  ): Promise<IngestAnswer> {
+  async ingest(body: IncomingMessage, format: Format, encoding: Encoding): Promise<IngestAnswer> {
     const id = this.nextId++;
-    const sent = await this.sendBody(id, body, maxBodyBytes);
+    const sent = await this.sendBody(id, body);
     if (sent !== "sent") {
       this.post({ kind: "discard", id });
       return { kind: "answer", id, ...sent };
@@ -234,13 +220,12 @@ class IngestWorker {
   private sendBody(
     id: number,
     body: IncomingMessage,
-    maxBodyBytes: number,
   ): Promise<"sent" | { tooLarge: true } | { error: string }> {
     return new Promise((resolve) => {
       let received = 0;
       const onChunk = (chunk: Buffer) => {
         received += chunk.byteLength;
-        if (received > maxBodyBytes) {
+        if (received > this.settings.maxBodyBytes) {
           body.off("data", onChunk).pause();
           return resolve({ tooLarge: true });
         }
